@@ -1,0 +1,135 @@
+"""The per-process PostgreSQL pool and the transaction helpers."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.extras
+from flask import current_app
+
+from refinery.errors import DatabaseUnavailable
+
+# Errors that mean the connection itself is unusable (server restart, network cut).
+_BROKEN = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+
+class Pool:
+    """A bounded LIFO pool: waits for a free slot, then 503; drops broken connections."""
+
+    def __init__(self, dsn: str, size: int, wait: float, connect_timeout: int, statement_ms: int):
+        self._dsn = dsn
+        self._wait = wait
+        self._connect_kwargs = {
+            "connect_timeout": connect_timeout,
+            "options": f"-c statement_timeout={statement_ms}",
+            "cursor_factory": psycopg2.extras.RealDictCursor,
+            "application_name": "refinery",
+        }
+        self._idle: list[psycopg2.extensions.connection] = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(size)
+
+    def acquire(self) -> psycopg2.extensions.connection:
+        """Take a connection, waiting at most the configured time for a free slot."""
+        if not self._slots.acquire(timeout=self._wait):
+            raise DatabaseUnavailable("Every database connection is busy; try again shortly.")
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is not None and not conn.closed:
+            return conn
+        try:
+            return psycopg2.connect(self._dsn, **self._connect_kwargs)
+        except psycopg2.Error:
+            self._slots.release()
+            raise DatabaseUnavailable() from None
+
+    def release(self, conn: psycopg2.extensions.connection, broken: bool = False) -> None:
+        """Return a connection; a broken one is closed along with every idle one."""
+        try:
+            if broken or conn.closed:
+                # A server restart breaks every connection at once: drop them all now
+                # rather than failing one request per stale connection.
+                with self._lock:
+                    stale, self._idle = self._idle, []
+                for other in [conn, *stale]:
+                    other.close()
+            else:
+                with self._lock:
+                    self._idle.append(conn)
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        """Close every idle connection."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
+_pools: dict[tuple[int, object], Pool] = {}
+_pools_lock = threading.Lock()
+
+
+def get_pool() -> Pool:
+    """Return this process's pool, creating it on first use (after gunicorn forks)."""
+    config = current_app.config["REFINERY"]
+    # Keyed by process, so a forked worker never reuses its parent's sockets.
+    key = (os.getpid(), config)
+    pool = _pools.get(key)
+    if pool is None:
+        with _pools_lock:
+            pool = _pools.get(key)
+            if pool is None:
+                pool = Pool(
+                    config.database_url,
+                    config.db_pool_max,
+                    config.db_pool_timeout,
+                    config.db_connect_timeout,
+                    config.db_statement_timeout_ms,
+                )
+                _pools[key] = pool
+    return pool
+
+
+@contextmanager
+def _checked_out(commit: bool) -> Iterator[psycopg2.extensions.connection]:
+    """Lend a connection for one transaction; commit or roll back, always return it."""
+    pool = get_pool()
+    conn = pool.acquire()
+    broken = False
+    try:
+        yield conn
+        if commit:
+            conn.commit()
+        else:
+            conn.rollback()
+    except _BROKEN as error:
+        # A statement timeout leaves the connection usable; a server restart does not.
+        broken = bool(conn.closed)
+        if not broken:
+            conn.rollback()
+        raise DatabaseUnavailable() from error
+    except BaseException:
+        try:
+            conn.rollback()
+        except _BROKEN:
+            broken = True
+        raise
+    finally:
+        pool.release(conn, broken=broken)
+
+
+def transaction():
+    """One unit of work: commits when the block ends normally, else rolls back."""
+    return _checked_out(commit=True)
+
+
+def reading():
+    """A read-only block: the transaction is rolled back, never committed."""
+    return _checked_out(commit=False)

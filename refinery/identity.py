@@ -1,0 +1,100 @@
+"""JWT issuing and checking, and the decorator that says who is calling."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Flask, g
+from flask_jwt_extended import (
+    JWTManager,
+    create_access_token,
+    create_refresh_token,
+    current_user,
+    decode_token,
+    get_jti,
+    verify_jwt_in_request,
+)
+
+from refinery import db
+from refinery.errors import Forbidden, Unauthorized, error_response
+from refinery.queries import sessions
+
+
+def init_jwt(app: Flask) -> None:
+    """Configure flask-jwt-extended: HS256 only, headers only, our JSON errors."""
+    config = app.config["REFINERY"]
+    app.config.update(
+        JWT_SECRET_KEY=config.jwt_secret,
+        JWT_ALGORITHM="HS256",
+        JWT_DECODE_ALGORITHMS=["HS256"],
+        JWT_TOKEN_LOCATION=["headers"],
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=config.jwt_expiry),
+        JWT_REFRESH_TOKEN_EXPIRES=timedelta(seconds=config.jwt_refresh_expiry),
+    )
+    jwt = JWTManager(app)
+
+    def reject(message: str, code: str = "invalid_token"):
+        return error_response(Unauthorized(message, code=code))
+
+    jwt.unauthorized_loader(lambda reason: reject("Authentication is required.", "unauthorized"))
+    jwt.invalid_token_loader(lambda reason: reject("The token is invalid."))
+    jwt.expired_token_loader(lambda header, data: reject("The token has expired.", "token_expired"))
+    jwt.revoked_token_loader(lambda header, data: reject("The token was revoked.", "token_revoked"))
+    jwt.user_lookup_error_loader(
+        lambda header, data: reject("The session has ended; log in again.", "token_revoked")
+    )
+    jwt.token_verification_failed_loader(lambda header, data: reject("The token is invalid."))
+
+    @jwt.user_lookup_loader
+    def load_principal(header: dict, data: dict) -> dict | None:
+        """The member behind an access token, while its session lives."""
+        session_id = data.get("sid")
+        try:
+            uuid.UUID(str(session_id))
+            uuid.UUID(str(data["sub"]))
+        except (ValueError, KeyError):
+            return None
+        with db.reading() as conn:
+            return sessions.active_principal(conn, session_id, data["sub"])
+
+
+def issue_tokens(user: dict, session_id: str) -> tuple[str, str, str]:
+    """An access token and a refresh token for a session: (access, refresh, refresh_jti)."""
+    claims = {"org": str(user["organization_id"]), "role": user["role"], "sid": session_id}
+    identity = str(user["id"])
+    access = create_access_token(identity=identity, additional_claims=claims)
+    refresh = create_refresh_token(identity=identity, additional_claims={"sid": session_id})
+    return access, refresh, get_jti(refresh)
+
+
+def read_refresh_token(token: str) -> dict:
+    """Verify a refresh token's signature, expiry and type; return its claims."""
+    claims = decode_token(token)
+    if claims.get("type") != "refresh":
+        raise Unauthorized("A refresh token is required.", code="invalid_token")
+    try:
+        uuid.UUID(str(claims.get("sid")))
+    except ValueError:
+        raise Unauthorized("The token is invalid.", code="invalid_token") from None
+    return claims
+
+
+def login_required(role: str | None = None) -> Callable:
+    """Require a live access token (and the role, when given); sets g.principal."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            verify_jwt_in_request()
+            principal = dict(current_user)
+            if role is not None and principal["role"] != role:
+                raise Forbidden(f"This requires the {role} role.")
+            g.principal = principal
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,57 @@
+"""Organizations and their subscription (plan and monthly counter)."""
+
+from __future__ import annotations
+
+from psycopg2.extensions import connection
+
+# The counter as the current period sees it: a stale period counts as zero used.
+_SUBSCRIPTION_COLUMNS = """
+    s.plan,
+    s.monthly_limit,
+    CASE WHEN s.period_start < date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+         THEN 0 ELSE s.used_requests END AS used_requests,
+    (date_trunc('month', now() AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'
+        AS reset_at
+"""
+
+PLAN_LIMITS = {"free": 1_000, "pro": 10_000}
+
+
+def create_organization(conn: connection, name: str, slug: str, plan: str = "free") -> dict | None:
+    """Insert an organization and its subscription; None when the slug is taken."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO organizations (name, slug)
+            VALUES (%(name)s, %(slug)s)
+            ON CONFLICT (slug) DO NOTHING
+            RETURNING id, name, slug, created_at
+            """,
+            {"name": name, "slug": slug},
+        )
+        org = cur.fetchone()
+        if org is None:
+            return None
+        cur.execute(
+            """
+            INSERT INTO subscriptions (organization_id, plan, monthly_limit)
+            VALUES (%(organization_id)s, %(plan)s, %(limit)s)
+            """,
+            {"organization_id": org["id"], "plan": plan, "limit": PLAN_LIMITS[plan]},
+        )
+    return {**org, "plan": plan}
+
+
+def get_organization(conn: connection, organization_id: str) -> dict | None:
+    """The organization with its plan and current-period usage."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT o.id, o.name, o.slug, o.created_at, {_SUBSCRIPTION_COLUMNS}
+            FROM organizations AS o
+            JOIN subscriptions AS s ON s.organization_id = o.id
+            WHERE o.id = %(organization_id)s
+            """,  # noqa: S608 - a constant column list, no values
+            {"organization_id": organization_id},
+        )
+        return cur.fetchone()

@@ -1,0 +1,198 @@
+-- Prompt Refinery: the one schema source. Applying it twice is harmless.
+-- Later changes go in sql/updates/YYYY-MM-DD-name.sql, recorded in schema_migrations.
+-- Every tenant-owned table carries organization_id; every list has an index on
+-- (organization_id, created_at DESC, id DESC) so pages are index scans.
+
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     TEXT PRIMARY KEY,
+    applied_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS organizations (
+    id          UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    name        TEXT NOT NULL CHECK (char_length(name) BETWEEN 1 AND 255),
+    slug        TEXT NOT NULL UNIQUE
+                CHECK (slug ~ '^[a-z0-9](-?[a-z0-9])*$' AND char_length(slug) BETWEEN 3 AND 63),
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS users (
+    id               UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id  UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    email            TEXT NOT NULL CHECK (char_length(email) BETWEEN 3 AND 254),
+    password_hash    TEXT NOT NULL,
+    full_name        TEXT NOT NULL CHECK (char_length(full_name) BETWEEN 1 AND 255),
+    role             TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('admin', 'user')),
+    created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+    last_login_at    TIMESTAMPTZ
+);
+-- E-mail is unique across the whole service, whatever its letter case.
+CREATE UNIQUE INDEX IF NOT EXISTS users_email_lower_key ON users (lower(email));
+CREATE INDEX IF NOT EXISTS users_org_created_idx
+    ON users (organization_id, created_at DESC, id DESC);
+
+-- One row per organization: the plan and the monthly request counter.
+CREATE TABLE IF NOT EXISTS subscriptions (
+    id               UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id  UUID NOT NULL UNIQUE REFERENCES organizations (id) ON DELETE CASCADE,
+    plan             TEXT NOT NULL DEFAULT 'free' CHECK (plan IN ('free', 'pro', 'enterprise')),
+    monthly_limit    INTEGER NOT NULL CHECK (monthly_limit >= 0),
+    used_requests    INTEGER NOT NULL DEFAULT 0 CHECK (used_requests >= 0),
+    -- The first instant (UTC) of the month that used_requests counts.
+    period_start     TIMESTAMPTZ NOT NULL
+                     DEFAULT (date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'),
+    created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at       TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- One row per login: refresh tokens rotate inside it. Presenting a refresh token that is
+-- not the session's current one is reuse, and revokes the whole session.
+CREATE TABLE IF NOT EXISTS auth_sessions (
+    id               UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id  UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    user_id          UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    refresh_jti      TEXT NOT NULL,
+    client_ip        TEXT,
+    user_agent       TEXT,
+    created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+    refreshed_at     TIMESTAMPTZ,
+    expires_at       TIMESTAMPTZ NOT NULL,
+    revoked_at       TIMESTAMPTZ,
+    revoked_reason   TEXT CHECK (revoked_reason IN ('logout', 'reuse', 'password_change',
+                                                    'member_removed', 'admin'))
+);
+CREATE INDEX IF NOT EXISTS auth_sessions_user_idx ON auth_sessions (user_id) WHERE revoked_at IS NULL;
+CREATE INDEX IF NOT EXISTS auth_sessions_org_created_idx
+    ON auth_sessions (organization_id, created_at DESC, id DESC);
+
+-- Failed logins, counted per account and per client address over a sliding window.
+CREATE TABLE IF NOT EXISTS login_failures (
+    id          BIGSERIAL PRIMARY KEY,
+    email       TEXT NOT NULL,
+    client_ip   TEXT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS login_failures_email_idx ON login_failures (lower(email), created_at);
+CREATE INDEX IF NOT EXISTS login_failures_ip_idx ON login_failures (client_ip, created_at);
+
+CREATE TABLE IF NOT EXISTS api_keys (
+    id               UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id  UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    created_by       UUID REFERENCES users (id) ON DELETE SET NULL,
+    name             TEXT NOT NULL CHECK (char_length(name) BETWEEN 1 AND 255),
+    prefix           TEXT NOT NULL,
+    key_hash         TEXT NOT NULL UNIQUE,
+    created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+    last_used_at     TIMESTAMPTZ,
+    revoked_at       TIMESTAMPTZ
+);
+CREATE INDEX IF NOT EXISTS api_keys_org_created_idx
+    ON api_keys (organization_id, created_at DESC, id DESC);
+
+CREATE TABLE IF NOT EXISTS provider_configs (
+    id                 UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id    UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    provider           TEXT NOT NULL CHECK (provider IN ('openai', 'anthropic', 'deepseek', 'gemini')),
+    api_key_encrypted  TEXT NOT NULL,
+    key_hint           TEXT NOT NULL,
+    model              TEXT,
+    endpoint           TEXT,
+    is_active          BOOLEAN NOT NULL DEFAULT true,
+    created_by         UUID REFERENCES users (id) ON DELETE SET NULL,
+    created_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
+    UNIQUE (organization_id, provider)
+);
+
+CREATE TABLE IF NOT EXISTS optimizations (
+    id                      UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id         UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    -- Who asked: a member or an API key. History outlives both.
+    user_id                 UUID REFERENCES users (id) ON DELETE SET NULL,
+    api_key_id              UUID REFERENCES api_keys (id) ON DELETE SET NULL,
+    provider                TEXT NOT NULL
+                            CHECK (provider IN ('local', 'openai', 'anthropic', 'deepseek', 'gemini')),
+    model                   TEXT,
+    strategy                TEXT NOT NULL
+                            CHECK (strategy IN ('UNIVERSAL', 'GPT', 'CLAUDE', 'DEEPSEEK', 'LEGAL')),
+    compression_level       TEXT NOT NULL CHECK (compression_level IN ('low', 'medium', 'high')),
+    output_format           TEXT NOT NULL CHECK (output_format IN ('default', 'markdown', 'json')),
+    status                  TEXT NOT NULL DEFAULT 'completed'
+                            CHECK (status IN ('completed', 'failed')),
+    original_text           TEXT NOT NULL,
+    refined_text            TEXT,
+    tokenizer               TEXT NOT NULL DEFAULT 'o200k_base',
+    original_tokens         INTEGER NOT NULL CHECK (original_tokens >= 0),
+    refined_tokens          INTEGER CHECK (refined_tokens >= 0),
+    tokens_saved            INTEGER,
+    savings_percentage      NUMERIC(5, 2),
+    removed_segments        JSONB NOT NULL DEFAULT '[]',
+    warnings                JSONB NOT NULL DEFAULT '[]',
+    provider_input_tokens   INTEGER,
+    provider_output_tokens  INTEGER,
+    duration_ms             INTEGER,
+    error_code              TEXT,
+    batch_item_id           UUID,
+    created_at              TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS optimizations_org_created_idx
+    ON optimizations (organization_id, created_at DESC, id DESC);
+
+CREATE TABLE IF NOT EXISTS batch_jobs (
+    id                 UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id    UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    created_by         UUID REFERENCES users (id) ON DELETE SET NULL,
+    status             TEXT NOT NULL DEFAULT 'queued'
+                       CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+    provider           TEXT NOT NULL DEFAULT 'local'
+                       CHECK (provider IN ('local', 'openai', 'anthropic', 'deepseek', 'gemini')),
+    strategy           TEXT NOT NULL DEFAULT 'UNIVERSAL'
+                       CHECK (strategy IN ('UNIVERSAL', 'GPT', 'CLAUDE', 'DEEPSEEK', 'LEGAL')),
+    compression_level  TEXT NOT NULL DEFAULT 'medium'
+                       CHECK (compression_level IN ('low', 'medium', 'high')),
+    output_format      TEXT NOT NULL DEFAULT 'default'
+                       CHECK (output_format IN ('default', 'markdown', 'json')),
+    total_items        INTEGER NOT NULL DEFAULT 0 CHECK (total_items >= 0),
+    completed_items    INTEGER NOT NULL DEFAULT 0 CHECK (completed_items >= 0),
+    failed_items       INTEGER NOT NULL DEFAULT 0 CHECK (failed_items >= 0),
+    created_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
+    started_at         TIMESTAMPTZ,
+    finished_at        TIMESTAMPTZ
+);
+CREATE INDEX IF NOT EXISTS batch_jobs_org_created_idx
+    ON batch_jobs (organization_id, created_at DESC, id DESC);
+
+CREATE TABLE IF NOT EXISTS batch_items (
+    id               UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id  UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    batch_job_id     UUID NOT NULL REFERENCES batch_jobs (id) ON DELETE CASCADE,
+    position         INTEGER NOT NULL CHECK (position >= 0),
+    input_text       TEXT NOT NULL,
+    status           TEXT NOT NULL DEFAULT 'queued'
+                     CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+    optimization_id  UUID REFERENCES optimizations (id) ON DELETE SET NULL,
+    error_code       TEXT,
+    created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+    UNIQUE (batch_job_id, position)
+);
+CREATE INDEX IF NOT EXISTS batch_items_org_created_idx
+    ON batch_items (organization_id, created_at DESC, id DESC);
+
+-- Append-only record of who did what. organization_id is NULL only for events that
+-- belong to no organization (a failed login for an unknown e-mail).
+CREATE TABLE IF NOT EXISTS audit_log (
+    id                UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id   UUID REFERENCES organizations (id) ON DELETE CASCADE,
+    actor_user_id     UUID REFERENCES users (id) ON DELETE SET NULL,
+    actor_api_key_id  UUID REFERENCES api_keys (id) ON DELETE SET NULL,
+    action            TEXT NOT NULL,
+    target_type       TEXT,
+    target_id         TEXT,
+    client_ip         TEXT,
+    details           JSONB NOT NULL DEFAULT '{}',
+    created_at        TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS audit_log_org_created_idx
+    ON audit_log (organization_id, created_at DESC, id DESC);
