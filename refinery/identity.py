@@ -31,6 +31,7 @@ def init_jwt(app: Flask) -> None:
         JWT_ALGORITHM="HS256",
         JWT_DECODE_ALGORITHMS=["HS256"],
         JWT_TOKEN_LOCATION=["headers"],
+        JWT_COOKIE_CSRF_PROTECT=False,  # tokens never travel in cookies
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=config.jwt_expiry),
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(seconds=config.jwt_refresh_expiry),
     )
