@@ -1,0 +1,27 @@
+"""LLM provider clients: OpenAI, Anthropic, DeepSeek and Gemini over their own wire formats."""
+
+from .endpoint import validate_endpoint
+from .errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderQuotaExhausted,
+    ProviderRateLimited,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
+from .refine import DEFAULTS, PROVIDERS, ProviderDefaults, RemoteRefinement, refine_remote
+
+__all__ = [
+    "DEFAULTS",
+    "PROVIDERS",
+    "ProviderAuthError",
+    "ProviderDefaults",
+    "ProviderError",
+    "ProviderQuotaExhausted",
+    "ProviderRateLimited",
+    "ProviderTimeout",
+    "ProviderUnavailable",
+    "RemoteRefinement",
+    "refine_remote",
+    "validate_endpoint",
+]

@@ -1,0 +1,1 @@
+"""Tests of the LLM provider clients against the fake provider server."""
