@@ -26,9 +26,21 @@ _EXPOSED_HEADERS = [
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers, CLI. Opens nothing."""
-    from refinery import auth, cli, health
+    from refinery import (
+        audit,
+        auth,
+        cli,
+        health,
+        keys,
+        members,
+        optimize,
+        organization,
+        providers,
+        usage,
+    )
     from refinery.errors import register_error_handlers
     from refinery.identity import init_jwt
+    from refinery.ratelimit import init_rate_limits
     from refinery.requestlog import init_request_log
 
     config = config or load_config()
@@ -36,6 +48,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["REFINERY"] = config
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False
+    app.json.ensure_ascii = False  # prompts in any language stay readable (and shorter)
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -64,9 +77,17 @@ def create_app(config: Config | None = None) -> Flask:
         )
 
     init_request_log(app)
+    init_rate_limits(app)
     init_jwt(app)
     register_error_handlers(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(optimize.bp)
+    app.register_blueprint(providers.bp)
+    app.register_blueprint(members.bp)
+    app.register_blueprint(organization.bp)
+    app.register_blueprint(keys.bp)
+    app.register_blueprint(usage.bp)
+    app.register_blueprint(audit.bp)
     cli.register(app)
     return app

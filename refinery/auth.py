@@ -7,11 +7,12 @@ import uuid
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_jwt_extended import get_jwt
 
-from refinery import db
-from refinery.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+from refinery import audit, db
+from refinery.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationError
 from refinery.identity import issue_tokens, login_required, read_refresh_token
 from refinery.passwords import check_password, hash_password
 from refinery.queries import login_failures, organizations, sessions, users
+from refinery.ratelimit import per_client_registration
 from refinery.serializers import organization_json, subscription_json, user_json
 from refinery.validation import Fields, json_body
 
@@ -26,6 +27,15 @@ def _settings():
 def _client_ip() -> str:
     """The caller's address (as ProxyFix saw it when behind a trusted proxy)."""
     return request.remote_addr or "unknown"
+
+
+def _actor(user: dict) -> dict:
+    """A member as the actor of an audit event."""
+    return {
+        "user_id": user["id"],
+        "organization_id": user["organization_id"],
+        "email": user["email"],
+    }
 
 
 def _start_session(conn, user: dict) -> dict:
@@ -45,6 +55,7 @@ def _start_session(conn, user: dict) -> dict:
 
 
 @bp.post("/register")
+@per_client_registration
 def register():
     """Create an organization, its first admin and a free subscription, in one transaction."""
     fields = Fields(json_body())
@@ -64,6 +75,14 @@ def register():
         if user is None:
             raise Conflict("An account with that e-mail already exists.", code="email_taken")
         tokens = _start_session(conn, user)
+        audit.record(
+            conn,
+            "organization.registered",
+            actor=_actor(user),
+            target_type="organization",
+            target_id=org["id"],
+            details={"slug": slug},
+        )
     body = {**tokens, "user": user_json(user), "organization": organization_json(org)}
     return jsonify(body), 201
 
@@ -96,11 +115,18 @@ def login():
     if not check_password(password, user and user["password_hash"], settings.bcrypt_rounds):
         with db.transaction() as conn:
             login_failures.record_failure(conn, email, client_ip, settings.login_window)
+            audit.record(
+                conn,
+                "auth.login_failed",
+                organization_id=user and user["organization_id"],
+                actor={"user_id": user and user["id"], "email": email},
+            )
         raise Unauthorized("Invalid e-mail or password.", code="invalid_credentials")
 
     with db.transaction() as conn:
         users.touch_login(conn, user["id"])
         tokens = _start_session(conn, user)
+        audit.record(conn, "auth.login", actor=_actor(user))
         org = organizations.get_organization(conn, user["organization_id"])
     return jsonify({**tokens, "user": user_json(user), "organization": organization_json(org)})
 
@@ -143,6 +169,7 @@ def logout():
     """End the caller's session: its access and refresh tokens stop working."""
     with db.transaction() as conn:
         sessions.revoke_session(conn, get_jwt()["sid"], "logout")
+        audit.record(conn, "auth.logout")
     return "", 204
 
 
@@ -152,7 +179,7 @@ def me():
     """The caller, their organization and its subscription."""
     principal = g.principal
     with db.reading() as conn:
-        user = users.get_user(conn, principal["organization_id"], principal["id"])
+        user = users.get_user(conn, principal["organization_id"], principal["user_id"])
         org = organizations.get_organization(conn, principal["organization_id"])
     if user is None or org is None:
         raise NotFound("Account not found.")
@@ -163,3 +190,28 @@ def me():
             "subscription": subscription_json(org),
         }
     )
+
+
+@bp.post("/password")
+@login_required()
+def change_password():
+    """Change the caller's password; every other session of theirs ends."""
+    fields = Fields(json_body())
+    current = fields.string("currentPassword", max_len=1000, strip=False)
+    new = fields.password("newPassword")
+    fields.check()
+    settings, principal = _settings(), g.principal
+    with db.reading() as conn:
+        stored = users.password_hash(conn, principal["organization_id"], principal["user_id"])
+    if not check_password(current, stored, settings.bcrypt_rounds):
+        raise ValidationError(
+            details=[{"field": "currentPassword", "message": "is not the current password"}]
+        )
+    new_hash = hash_password(new, settings.bcrypt_rounds)
+    with db.transaction() as conn:
+        users.set_password(conn, principal["user_id"], new_hash)
+        ended = sessions.revoke_user_sessions(
+            conn, principal["user_id"], "password_change", keep_session_id=principal["session_id"]
+        )
+        audit.record(conn, "auth.password_changed", details={"sessionsEnded": ended})
+    return "", 204

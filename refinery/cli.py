@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
+from refinery import audit, db
+from refinery.crypto import reencrypt_secret
+from refinery.queries import organizations, provider_configs
 from refinery.schema import apply_schema
 
 
@@ -16,3 +19,38 @@ def register(app: Flask) -> None:
         """Apply sql/schema.sql and any pending sql/updates/."""
         ran = apply_schema(current_app.config["REFINERY"].database_url)
         click.echo(f"schema applied; updates run: {', '.join(ran) if ran else 'none'}")
+
+    @app.cli.command("rotate-keys")
+    def rotate_keys() -> None:
+        """Re-encrypt every stored provider key under the first ENCRYPTION_KEY."""
+        keys = current_app.config["REFINERY"].encryption_keys
+        with db.transaction() as conn:
+            rows = provider_configs.all_encrypted(conn)
+            for row in rows:
+                token = reencrypt_secret(keys, row["api_key_encrypted"])
+                provider_configs.set_encrypted(conn, row["id"], token)
+        click.echo(f"re-encrypted {len(rows)} provider key(s) under the first key")
+
+    @app.cli.command("set-plan")
+    @click.argument("slug")
+    @click.argument("plan", type=click.Choice(["free", "pro", "enterprise"]))
+    @click.option("--limit", type=click.IntRange(0, 2_000_000_000), help="Monthly requests.")
+    def set_plan(slug: str, plan: str, limit: int | None) -> None:
+        """Move an organization to a plan (enterprise: --limit, else ENTERPRISE_MONTHLY_LIMIT)."""
+        config = current_app.config["REFINERY"]
+        if limit is None:
+            limit = organizations.PLAN_LIMITS.get(plan, config.enterprise_monthly_limit)
+        elif plan != "enterprise":
+            raise click.UsageError("--limit applies to the enterprise plan only")
+        with db.transaction() as conn:
+            row = organizations.set_plan(conn, slug, plan, limit)
+            if row is None:
+                raise click.ClickException(f"no organization with slug {slug!r}")
+            audit.record(
+                conn,
+                "plan.changed",
+                organization_id=row["organization_id"],
+                actor={"email": "operator"},
+                details={"plan": plan, "limit": limit},
+            )
+        click.echo(f"{slug}: plan {plan}, {limit} requests a month")

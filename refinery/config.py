@@ -19,6 +19,16 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class ProviderSettings:
+    """Service-wide defaults for one LLM provider: endpoint, model, fallback key."""
+
+    name: str
+    base_url: str
+    model: str
+    api_key: str | None
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting the service reads, already parsed and checked."""
 
@@ -41,6 +51,29 @@ class Config:
     login_window: int
     login_max_per_account: int
     login_max_per_client: int
+    max_text_chars: int
+    enterprise_monthly_limit: int
+    encryption_keys: tuple[str, ...]
+    providers: tuple[ProviderSettings, ...]
+    provider_timeout: float
+    provider_max_retries: int
+    provider_backoff: float
+    provider_max_wait: float
+    allow_private_provider_endpoints: bool
+    # USD per million input tokens, by model; and which model each strategy's savings are
+    # priced at (GPT → OpenAI's model, CLAUDE → Anthropic's, DEEPSEEK → DeepSeek's,
+    # UNIVERSAL and LEGAL → SAVINGS_PRICE_MODEL).
+    rate_limit_storage_uri: str
+    rate_limits_enabled: bool
+    rate_limit_per_organization: str
+    rate_limit_per_api_key: str
+    rate_limit_registration: str
+    model_input_prices: tuple[tuple[str, float], ...]
+    strategy_price_models: tuple[tuple[str, str], ...]
+
+    def provider(self, name: str) -> ProviderSettings:
+        """The service-wide settings of one LLM provider."""
+        return next(p for p in self.providers if p.name == name)
 
 
 def _duration(name: str, raw: str) -> int:
@@ -96,7 +129,7 @@ def _jwt_secret(env: str, raw: str | None, instance_path: Path) -> str:
     return _instance_secret(instance_path / "jwt_secret")
 
 
-def _instance_secret(path: Path) -> str:
+def _instance_secret(path: Path, value: str | None = None) -> str:
     """Create the secret file once (O_EXCL, so every worker reads the same) and read it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -104,8 +137,108 @@ def _instance_secret(path: Path) -> str:
     except FileExistsError:
         return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_urlsafe(48))
+        handle.write(value or secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def _encryption_keys(env: str, raw: str, instance_path: Path) -> tuple[str, ...]:
+    """Fernet keys, first one encrypts; development may keep a generated one in instance/."""
+    from cryptography.fernet import Fernet
+
+    if not raw:
+        if env != "development":
+            raise ConfigError(
+                "ENCRYPTION_KEY: required outside development (a Fernet key; make one with "
+                "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key()"
+                ".decode())')"
+            )
+        raw = _instance_secret(instance_path / "encryption_key", Fernet.generate_key().decode())
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ConfigError(
+                "ENCRYPTION_KEY: each comma-separated key must be 32 url-safe base64-encoded bytes"
+            ) from None
+    return keys
+
+
+def _providers(get) -> tuple[ProviderSettings, ...]:
+    """Base URL, model and fallback key of each provider, defaults from the clients."""
+    from refinery.engine.providers import DEFAULTS
+
+    settings = []
+    for name, default in DEFAULTS.items():
+        prefix = name.upper()
+        base_url = get(f"{prefix}_BASE_URL", default.base_url).rstrip("/")
+        if not re.match(r"^https?://[^\s/]+", base_url):
+            raise ConfigError(f"{prefix}_BASE_URL: expected an http(s) URL, got {base_url!r}")
+        api_key = get(f"{prefix}_API_KEY", "") or None
+        settings.append(
+            ProviderSettings(name, base_url, get(f"{prefix}_MODEL", default.model), api_key)
+        )
+    return tuple(settings)
+
+
+DEFAULT_PRICES = (
+    "gpt-5.4-mini=0.75,gpt-5.4-nano=0.20,claude-haiku-4-5=1.00,"
+    "deepseek-v4-flash=0.14,gemini-3.5-flash-lite=0.10"
+)
+
+
+def _rate(name: str, raw: str) -> str:
+    """A rate like '600/minute' or '10 per hour', as Flask-Limiter reads it."""
+    from limits import parse_many
+
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a rate like 600/minute, got {raw!r}") from None
+    return raw
+
+
+def _storage_uri(raw: str) -> str:
+    """Where the rate-limit counters live: memory:// or redis://…"""
+    if not raw.startswith(("memory://", "redis://", "rediss://", "redis+sentinel://")):
+        raise ConfigError(f"RATE_LIMIT_STORAGE_URI: expected memory:// or redis://…, got {raw!r}")
+    return raw
+
+
+def _prices(raw: str) -> tuple[tuple[str, float], ...]:
+    """Parse 'model=usd_per_million,…'."""
+    prices = []
+    for item in raw.split(","):
+        model, _, price = item.strip().partition("=")
+        try:
+            value = float(price)
+        except ValueError:
+            value = -1.0
+        if not model or value < 0:
+            raise ConfigError(
+                f"MODEL_INPUT_PRICES: expected model=USD per million input tokens, got {item!r}"
+            )
+        prices.append((model.strip(), value))
+    return tuple(prices)
+
+
+def _strategy_price_models(
+    providers: tuple[ProviderSettings, ...], reference: str, prices: tuple[tuple[str, float], ...]
+) -> tuple[tuple[str, str], ...]:
+    """The model whose input price values each strategy's saved tokens."""
+    by_provider = {p.name: p.model for p in providers}
+    mapping = (
+        ("UNIVERSAL", reference),
+        ("GPT", by_provider["openai"]),
+        ("CLAUDE", by_provider["anthropic"]),
+        ("DEEPSEEK", by_provider["deepseek"]),
+        ("LEGAL", reference),
+    )
+    known = {model for model, _ in prices}
+    for _, model in mapping:
+        if model not in known:
+            raise ConfigError(f"MODEL_INPUT_PRICES: no price for model {model!r}")
+    return mapping
 
 
 def load_config(environ: dict[str, str] | None = None, instance_path: Path | None = None) -> Config:
@@ -136,6 +269,8 @@ def load_config(environ: dict[str, str] | None = None, instance_path: Path | Non
                 f"CORS_ORIGINS: {origin!r} is not an origin like https://app.example.com"
             )
 
+    providers = _providers(get)
+    prices = _prices(get("MODEL_INPUT_PRICES", DEFAULT_PRICES))
     return Config(
         env=env,
         database_url=database_url,
@@ -161,5 +296,39 @@ def load_config(environ: dict[str, str] | None = None, instance_path: Path | Non
         ),
         login_max_per_client=_integer(
             "LOGIN_MAX_FAILURES_PER_CLIENT", get("LOGIN_MAX_FAILURES_PER_CLIENT", "20"), 1, 100_000
+        ),
+        max_text_chars=_integer("MAX_TEXT_CHARS", get("MAX_TEXT_CHARS", "100000"), 1, 10_000_000),
+        enterprise_monthly_limit=_integer(
+            "ENTERPRISE_MONTHLY_LIMIT", get("ENTERPRISE_MONTHLY_LIMIT", "100000"), 0, 2_000_000_000
+        ),
+        encryption_keys=_encryption_keys(env, env_vars.get("ENCRYPTION_KEY", "").strip(), instance),
+        providers=providers,
+        provider_timeout=_number("PROVIDER_TIMEOUT", get("PROVIDER_TIMEOUT", "30"), 0.1, 600.0),
+        provider_max_retries=_integer(
+            "PROVIDER_MAX_RETRIES", get("PROVIDER_MAX_RETRIES", "2"), 0, 2
+        ),
+        provider_backoff=_number(
+            "PROVIDER_RETRY_BACKOFF", get("PROVIDER_RETRY_BACKOFF", "0.5"), 0.0, 60.0
+        ),
+        provider_max_wait=_number(
+            "PROVIDER_MAX_RETRY_WAIT", get("PROVIDER_MAX_RETRY_WAIT", "10"), 0.0, 600.0
+        ),
+        allow_private_provider_endpoints=_boolean(
+            "ALLOW_PRIVATE_PROVIDER_ENDPOINTS", get("ALLOW_PRIVATE_PROVIDER_ENDPOINTS", "false")
+        ),
+        rate_limit_storage_uri=_storage_uri(get("RATE_LIMIT_STORAGE_URI", "memory://")),
+        rate_limits_enabled=_boolean("RATE_LIMITS_ENABLED", get("RATE_LIMITS_ENABLED", "true")),
+        rate_limit_per_organization=_rate(
+            "RATE_LIMIT_PER_ORGANIZATION", get("RATE_LIMIT_PER_ORGANIZATION", "1200/minute")
+        ),
+        rate_limit_per_api_key=_rate(
+            "RATE_LIMIT_PER_API_KEY", get("RATE_LIMIT_PER_API_KEY", "600/minute")
+        ),
+        rate_limit_registration=_rate(
+            "RATE_LIMIT_REGISTRATION", get("RATE_LIMIT_REGISTRATION", "10/hour")
+        ),
+        model_input_prices=prices,
+        strategy_price_models=_strategy_price_models(
+            providers, get("SAVINGS_PRICE_MODEL", "gpt-5.4-mini"), prices
         ),
     )

@@ -98,38 +98,47 @@ def get_pool() -> Pool:
 
 
 @contextmanager
-def _checked_out(commit: bool) -> Iterator[psycopg2.extensions.connection]:
-    """Lend a connection for one transaction; commit or roll back, always return it."""
+def _checked_out(autocommit: bool) -> Iterator[psycopg2.extensions.connection]:
+    """Lend a connection; in a transaction, commit on success, else roll back; always return it."""
     pool = get_pool()
     conn = pool.acquire()
+    conn.autocommit = autocommit  # a flag on the client: no round trip
     broken = False
     try:
         yield conn
-        if commit:
+        if not autocommit:
             conn.commit()
-        else:
-            conn.rollback()
     except _BROKEN as error:
         # A statement timeout leaves the connection usable; a server restart does not.
         broken = bool(conn.closed)
-        if not broken:
+        if not broken and not autocommit:
             conn.rollback()
         raise DatabaseUnavailable() from error
     except BaseException:
-        try:
-            conn.rollback()
-        except _BROKEN:
-            broken = True
+        if not autocommit:
+            try:
+                conn.rollback()
+            except _BROKEN:
+                broken = True
         raise
     finally:
         pool.release(conn, broken=broken)
 
 
 def transaction():
-    """One unit of work: commits when the block ends normally, else rolls back."""
-    return _checked_out(commit=True)
+    """One unit of work of several statements: BEGIN … COMMIT, or ROLLBACK on error."""
+    return _checked_out(autocommit=False)
+
+
+def single_statement():
+    """For one statement, atomic on its own: no BEGIN or COMMIT round trips.
+
+    Reads use it too (a read has nothing to commit), as does the optimize path, whose
+    quota reservation and history insert are one statement.
+    """
+    return _checked_out(autocommit=True)
 
 
 def reading():
-    """A read-only block: the transaction is rolled back, never committed."""
-    return _checked_out(commit=False)
+    """Reads: each statement sees committed data; there is nothing to commit."""
+    return _checked_out(autocommit=True)

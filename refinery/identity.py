@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import secrets
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
-from flask import Flask, g
+from flask import Flask, g, request
 from flask_jwt_extended import (
     JWTManager,
     create_access_token,
@@ -20,7 +22,10 @@ from flask_jwt_extended import (
 
 from refinery import db
 from refinery.errors import Forbidden, Unauthorized, error_response
-from refinery.queries import sessions
+from refinery.queries import api_keys, sessions
+from refinery.ratelimit import limit_caller
+
+API_KEY_PREFIX = "rfy_"
 
 
 def init_jwt(app: Flask) -> None:
@@ -83,18 +88,65 @@ def read_refresh_token(token: str) -> dict:
     return claims
 
 
-def login_required(role: str | None = None) -> Callable:
-    """Require a live access token (and the role, when given); sets g.principal."""
+def new_api_key() -> tuple[str, str, str]:
+    """A fresh key: (the secret shown once, its display prefix, its SHA-256 hex)."""
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)  # 32 random bytes
+    return secret, secret[:12], hash_api_key(secret)
+
+
+def hash_api_key(secret: str) -> str:
+    """How a key is stored and looked up: SHA-256, hex (the key is random, so no salt)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _presented_api_key() -> str | None:
+    """An API key from X-API-Key, or from a Bearer token that looks like one."""
+    key = request.headers.get("X-API-Key")
+    if key is not None:
+        return key.strip()
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip().startswith(API_KEY_PREFIX):
+        return token.strip()
+    return None
+
+
+def _api_key_principal(key: str) -> dict:
+    """The organization acting through a live key, with a member's rights; else 401."""
+    principal = None
+    if key.startswith(API_KEY_PREFIX) and len(key) <= 128:
+        with db.reading() as conn:
+            principal = api_keys.authenticate_key(conn, hash_api_key(key))
+    if principal is None:
+        raise Unauthorized("The API key is invalid or revoked.", code="invalid_api_key")
+    return dict(principal)
+
+
+def login_required(role: str | None = None, allow_api_key: bool = False) -> Callable:
+    """Require a live access token, or an API key where allowed, and the role when given.
+
+    Sets g.principal: {user_id, api_key_id, organization_id, role, email}.
+    """
 
     def decorate(view: Callable) -> Callable:
+        limited = limit_caller(view)
+
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            verify_jwt_in_request()
-            principal = dict(current_user)
+            key = _presented_api_key()
+            if key is not None:
+                principal = _api_key_principal(key)
+                if not allow_api_key:
+                    raise Forbidden(
+                        "API keys cannot be used here; a member must log in.",
+                        code="api_key_not_allowed",
+                    )
+            else:
+                verify_jwt_in_request()
+                principal = dict(current_user)
             if role is not None and principal["role"] != role:
                 raise Forbidden(f"This requires the {role} role.")
             g.principal = principal
-            return view(*args, **kwargs)
+            return limited(*args, **kwargs)
 
         return wrapper
 

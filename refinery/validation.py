@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
 from flask import request
 
-from refinery.errors import APIError, ValidationError
+from refinery.errors import APIError, NotFound, ValidationError
 
 EMAIL = re.compile(
     r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
@@ -16,6 +17,14 @@ EMAIL = re.compile(
 SLUG = re.compile(r"^[a-z0-9](-?[a-z0-9])*$")
 # Surrogates cannot be encoded to UTF-8 and NUL cannot be stored by PostgreSQL.
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def path_id(raw: str, what: str) -> str:
+    """An object id from the URL; anything that is not a UUID cannot exist (404)."""
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise NotFound(f"{what} not found.") from None
 
 
 def json_body() -> dict[str, Any]:
@@ -105,9 +114,11 @@ class Fields:
         return value
 
     def choice(self, name: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
-        """One of `allowed`, matched case-insensitively; `default` when absent."""
+        """One of `allowed`, matched case-insensitively; `default` when absent or empty."""
         value = self.data.get(name)
-        if value is None and default is not None:
+        if value is None or value == "":
+            if default is None:
+                self.fail(name, f"must be one of: {', '.join(allowed)}")
             return default
         if isinstance(value, str):
             for option in allowed:
@@ -115,6 +126,12 @@ class Fields:
                     return option
         self.fail(name, f"must be one of: {', '.join(allowed)}")
         return None
+
+    def optional_choice(self, name: str, allowed: tuple[str, ...]) -> str | None:
+        """Like choice, but absence means None (a filter that is not set)."""
+        if self.data.get(name) in (None, ""):
+            return None
+        return self.choice(name, allowed)
 
     def check(self) -> None:
         """Raise a ValidationError listing every failed field, if any."""

@@ -181,12 +181,15 @@ CREATE INDEX IF NOT EXISTS batch_items_org_created_idx
     ON batch_items (organization_id, created_at DESC, id DESC);
 
 -- Append-only record of who did what. organization_id is NULL only for events that
--- belong to no organization (a failed login for an unknown e-mail).
+-- belong to no organization (a failed login for an unknown e-mail). The actor ids are
+-- deliberately not foreign keys: the trail keeps naming a member after they are removed.
 CREATE TABLE IF NOT EXISTS audit_log (
     id                UUID PRIMARY KEY DEFAULT gen_random_uuid(),
     organization_id   UUID REFERENCES organizations (id) ON DELETE CASCADE,
-    actor_user_id     UUID REFERENCES users (id) ON DELETE SET NULL,
-    actor_api_key_id  UUID REFERENCES api_keys (id) ON DELETE SET NULL,
+    actor_user_id     UUID,
+    actor_api_key_id  UUID,
+    -- Kept as text too: the audit trail outlives a removed member.
+    actor_email       TEXT,
     action            TEXT NOT NULL,
     target_type       TEXT,
     target_id         TEXT,
@@ -196,3 +199,17 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 CREATE INDEX IF NOT EXISTS audit_log_org_created_idx
     ON audit_log (organization_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS audit_log_org_action_created_idx
+    ON audit_log (organization_id, action, created_at DESC, id DESC);
+
+-- The audit trail is append-only: no statement may change a row once written.
+CREATE OR REPLACE FUNCTION audit_log_refuse_update() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+END;
+$$;
+DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log;
+CREATE TRIGGER audit_log_append_only
+    BEFORE UPDATE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_update();

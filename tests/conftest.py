@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
+import requests
 
 from refinery import create_app
 from refinery.config import load_config
 from refinery.embedded import ensure_database, server_url
 from refinery.schema import apply_schema
+from tests.fake_provider import FakeProvider
 
+ROOT = Path(__file__).resolve().parent.parent
 JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long!"
 PASSWORD = "correct horse battery"
+# A fixed Fernet key for the tests (32 zero bytes is a valid key, and nobody's secret).
+ENCRYPTION_KEY = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 # Every table the app writes, emptied between tests (schema_migrations stays).
 _TABLES = (
     "audit_log, batch_items, batch_jobs, optimizations, provider_configs, api_keys, "
@@ -34,18 +44,56 @@ def database_url() -> str:
     return url
 
 
+# The suite drives many requests from one address; the rate-limit tests set their own.
+GENEROUS_RATE_LIMITS = {
+    "RATE_LIMIT_PER_ORGANIZATION": "100000/minute",
+    "RATE_LIMIT_PER_API_KEY": "100000/minute",
+    "RATE_LIMIT_REGISTRATION": "100000/hour",
+}
+
+
 def make_config(database_url: str, **overrides: str):
     """The test configuration, with environment-style overrides."""
     env = {
         "REFINERY_ENV": "test",
         "DATABASE_URL": database_url,
         "JWT_SECRET": JWT_SECRET,
+        "ENCRYPTION_KEY": ENCRYPTION_KEY,
         "BCRYPT_ROUNDS": "4",
         "LOG_LEVEL": "WARNING",
         "DB_POOL_TIMEOUT": "2",
+        **GENEROUS_RATE_LIMITS,
         **overrides,
     }
     return load_config(env)
+
+
+@pytest.fixture(scope="session")
+def fake_provider():
+    """A fake LLM provider on 127.0.0.1 speaking all four wire formats, for the session."""
+    with FakeProvider() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(fake_provider):
+    """The fake provider answering "ok" with no recorded requests, reset after the test."""
+    fake_provider.reset()
+    yield fake_provider
+    fake_provider.reset()
+
+
+def provider_settings(fake_url: str) -> dict[str, str]:
+    """Settings that point every provider at the fake server with test-sized waits."""
+    settings = {
+        "ALLOW_PRIVATE_PROVIDER_ENDPOINTS": "true",
+        "PROVIDER_TIMEOUT": "1",
+        "PROVIDER_RETRY_BACKOFF": "0.01",
+        "PROVIDER_MAX_RETRY_WAIT": "2",
+    }
+    for name in ("OPENAI", "ANTHROPIC", "DEEPSEEK", "GEMINI"):
+        settings[f"{name}_BASE_URL"] = fake_url
+    return settings
 
 
 @pytest.fixture
@@ -106,3 +154,56 @@ class Auth:
 def auth(client) -> Auth:
     """The auth helper bound to the client."""
     return Auth(client)
+
+
+def _free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(clean_db):
+    """Start the real service under gunicorn (gunicorn.conf.py) on a free port; yield its URL.
+
+    Call it with environment overrides: live_server(WEB_CONCURRENCY="2", DB_POOL_MAX="1").
+    """
+    started = []
+
+    def start(**overrides: str) -> str:
+        port = _free_port()
+        env = {
+            **os.environ,
+            "REFINERY_ENV": "test",
+            "DATABASE_URL": clean_db,
+            "JWT_SECRET": JWT_SECRET,
+            "ENCRYPTION_KEY": ENCRYPTION_KEY,
+            "BCRYPT_ROUNDS": "4",
+            "LOG_LEVEL": "WARNING",
+            "BIND": f"127.0.0.1:{port}",
+            **GENEROUS_RATE_LIMITS,
+            **overrides,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started.append(process)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                    return url
+            except requests.RequestException:  # not listening yet, or still booting
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not answer /health within 20 s")
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=30)

@@ -14,7 +14,7 @@ import pytest
 from refinery import create_app, db
 from refinery.config import ConfigError, load_config
 from refinery.schema import apply_schema
-from tests.conftest import JWT_SECRET, make_config
+from tests.conftest import ENCRYPTION_KEY, JWT_SECRET, make_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,7 +134,11 @@ def test_one_log_line_per_request(client, caplog):
     assert duration.endswith("ms")
 
 
-BASE_ENV = {"DATABASE_URL": "postgresql://localhost/x", "JWT_SECRET": JWT_SECRET}
+BASE_ENV = {
+    "DATABASE_URL": "postgresql://localhost/x",
+    "JWT_SECRET": JWT_SECRET,
+    "ENCRYPTION_KEY": ENCRYPTION_KEY,
+}
 
 
 @pytest.mark.parametrize(
@@ -153,6 +157,12 @@ BASE_ENV = {"DATABASE_URL": "postgresql://localhost/x", "JWT_SECRET": JWT_SECRET
         ({"FORCE_HTTPS": "maybe"}, "FORCE_HTTPS"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"CORS_ORIGINS": "not an origin"}, "CORS_ORIGINS"),
+        ({"ENCRYPTION_KEY": ""}, "ENCRYPTION_KEY"),
+        ({"ENCRYPTION_KEY": "not-a-fernet-key"}, "ENCRYPTION_KEY"),
+        ({"MAX_TEXT_CHARS": "0"}, "MAX_TEXT_CHARS"),
+        ({"PROVIDER_TIMEOUT": "never"}, "PROVIDER_TIMEOUT"),
+        ({"OPENAI_BASE_URL": "ftp://x"}, "OPENAI_BASE_URL"),
+        ({"ALLOW_PRIVATE_PROVIDER_ENDPOINTS": "perhaps"}, "ALLOW_PRIVATE_PROVIDER_ENDPOINTS"),
     ],
 )
 def test_bad_configuration_names_the_variable(env, variable, tmp_path):
@@ -212,6 +222,7 @@ def test_schema_applies_twice_and_records_updates(database_url, tmp_path, monkey
 def _run_seed(url: str, env_name: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url, "REFINERY_ENV": env_name, "BCRYPT_ROUNDS": "4"}
     env["JWT_SECRET"] = JWT_SECRET
+    env["ENCRYPTION_KEY"] = ENCRYPTION_KEY
     return subprocess.run(
         [sys.executable, "scripts/seed.py"], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -230,6 +241,16 @@ def test_seed_is_idempotent_and_logs_in(clean_db, client, auth):
         rows = cur.fetchall()
     conn.close()
     assert rows == [("acme-corp", "pro", 10000, 2), ("tech-startup", "free", 1000, 1)]
+    conn = psycopg2.connect(clean_db)
+    with conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT o.slug, count(*), bool_and(p.refined_tokens <= p.original_tokens) "
+            "FROM optimizations p JOIN organizations o ON o.id = p.organization_id "
+            "GROUP BY 1 ORDER BY 1"
+        )
+        history = cur.fetchall()
+    conn.close()
+    assert history == [("acme-corp", 30, True), ("tech-startup", 24, True)]
     response = auth.login("user@acme.com", "password123")
     assert response.status_code == 200
     assert response.get_json()["user"]["role"] == "user"

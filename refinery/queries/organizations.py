@@ -47,11 +47,46 @@ def get_organization(conn: connection, organization_id: str) -> dict | None:
     with conn.cursor() as cur:
         cur.execute(
             f"""
-            SELECT o.id, o.name, o.slug, o.created_at, {_SUBSCRIPTION_COLUMNS}
+            SELECT o.id, o.name, o.slug, o.created_at, {_SUBSCRIPTION_COLUMNS},
+                   (SELECT count(*) FROM users AS u WHERE u.organization_id = o.id)
+                       AS member_count
             FROM organizations AS o
             JOIN subscriptions AS s ON s.organization_id = o.id
             WHERE o.id = %(organization_id)s
             """,  # noqa: S608 - a constant column list, no values
             {"organization_id": organization_id},
+        )
+        return cur.fetchone()
+
+
+def rename(conn: connection, organization_id: str, name: str) -> None:
+    """Change the organization's display name."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            UPDATE organizations
+            SET name = %(name)s,
+                updated_at = now()
+            WHERE id = %(organization_id)s
+            """,
+            {"organization_id": organization_id, "name": name},
+        )
+
+
+def set_plan(conn: connection, slug: str, plan: str, monthly_limit: int) -> dict | None:
+    """Put an organization on a plan with its monthly limit; None when no such slug."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            UPDATE subscriptions AS s
+            SET plan = %(plan)s,
+                monthly_limit = %(monthly_limit)s,
+                updated_at = now()
+            FROM organizations AS o
+            WHERE o.id = s.organization_id
+              AND o.slug = %(slug)s
+            RETURNING o.id AS organization_id, s.plan, s.monthly_limit
+            """,
+            {"slug": slug, "plan": plan, "monthly_limit": monthly_limit},
         )
         return cur.fetchone()

@@ -88,7 +88,8 @@ def active_principal(conn: connection, session_id: str, user_id: str) -> dict | 
     with conn.cursor() as cur:
         cur.execute(
             """
-            SELECT u.id, u.organization_id, u.role, u.email
+            SELECT u.id AS user_id, NULL::uuid AS api_key_id, u.organization_id, u.role,
+                   u.email, s.id AS session_id
             FROM auth_sessions AS s
             JOIN users AS u ON u.id = s.user_id
             WHERE s.id = %(session_id)s
@@ -98,3 +99,22 @@ def active_principal(conn: connection, session_id: str, user_id: str) -> dict | 
             {"session_id": session_id, "user_id": user_id},
         )
         return cur.fetchone()
+
+
+def revoke_user_sessions(
+    conn: connection, user_id: str, reason: str, keep_session_id: str | None = None
+) -> int:
+    """End every live session of a member (but keep_session_id); return how many ended."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            UPDATE auth_sessions
+            SET revoked_at = now(),
+                revoked_reason = %(reason)s
+            WHERE user_id = %(user_id)s
+              AND revoked_at IS NULL
+              AND id IS DISTINCT FROM %(keep)s::uuid
+            """,
+            {"user_id": user_id, "reason": reason, "keep": keep_session_id},
+        )
+        return cur.rowcount

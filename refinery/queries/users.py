@@ -75,3 +75,107 @@ def touch_login(conn: connection, user_id: str) -> None:
             """,
             {"user_id": user_id},
         )
+
+
+def password_hash(conn: connection, organization_id: str, user_id: str) -> str | None:
+    """A member's stored password hash."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT password_hash
+            FROM users
+            WHERE organization_id = %(organization_id)s
+              AND id = %(user_id)s
+            """,
+            {"organization_id": organization_id, "user_id": user_id},
+        )
+        row = cur.fetchone()
+        return row and row["password_hash"]
+
+
+def set_password(conn: connection, user_id: str, password_hash: str) -> None:
+    """Replace a member's password hash."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            UPDATE users
+            SET password_hash = %(password_hash)s,
+                updated_at = now()
+            WHERE id = %(user_id)s
+            """,
+            {"user_id": user_id, "password_hash": password_hash},
+        )
+
+
+def list_members(conn: connection, organization_id: str) -> list[dict]:
+    """Every member of the organization, oldest first."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT {_COLUMNS}
+            FROM users
+            WHERE organization_id = %(organization_id)s
+            ORDER BY created_at, id
+            """,  # noqa: S608 - a constant column list
+            {"organization_id": organization_id},
+        )
+        return cur.fetchall()
+
+
+def lock_admins(conn: connection, organization_id: str) -> list[str]:
+    """Lock the organization's admins for this transaction; return their ids.
+
+    Two admins demoting each other at once would otherwise both see the other remain.
+    """
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            SELECT id
+            FROM users
+            WHERE organization_id = %(organization_id)s
+              AND role = 'admin'
+            FOR UPDATE
+            """,
+            {"organization_id": organization_id},
+        )
+        return [str(row["id"]) for row in cur.fetchall()]
+
+
+def update_member(
+    conn: connection, organization_id: str, user_id: str, changes: dict
+) -> dict | None:
+    """Change a member's name and/or role; None when no such member."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"""
+            UPDATE users
+            SET full_name = coalesce(%(full_name)s, full_name),
+                role = coalesce(%(role)s, role),
+                updated_at = now()
+            WHERE organization_id = %(organization_id)s
+              AND id = %(user_id)s
+            RETURNING {_COLUMNS}
+            """,  # noqa: S608 - a constant column list
+            {
+                "organization_id": organization_id,
+                "user_id": user_id,
+                "full_name": changes.get("full_name"),
+                "role": changes.get("role"),
+            },
+        )
+        return cur.fetchone()
+
+
+def delete_member(conn: connection, organization_id: str, user_id: str) -> dict | None:
+    """Remove a member (sessions go with them; history stays); None when no such member."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"""
+            DELETE FROM users
+            WHERE organization_id = %(organization_id)s
+              AND id = %(user_id)s
+            RETURNING {_COLUMNS}
+            """,  # noqa: S608 - a constant column list
+            {"organization_id": organization_id, "user_id": user_id},
+        )
+        return cur.fetchone()

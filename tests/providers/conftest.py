@@ -1,9 +1,8 @@
-"""Fixtures: one fake provider server per session, reset before every test."""
+"""Fixtures: refine_remote pointed at the fake provider (`fake`, from tests/conftest.py)."""
 
 import pytest
 
 from refinery.engine.providers import refine_remote
-from tests.fake_provider import FakeProvider
 
 KEY = "sk-test-Zq8ExampleSecretKey1234567890"
 SAMPLE = (
@@ -11,21 +10,6 @@ SAMPLE = (
     "bullet points. Do not mention revenue. I would really appreciate it if you could "
     "just keep it very short."
 )
-
-
-@pytest.fixture(scope="session")
-def fake_server():
-    """The fake provider, started once for the whole session."""
-    with FakeProvider() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(fake_server):
-    """The fake provider answering "ok", with no recorded requests."""
-    fake_server.reset()
-    yield fake_server
-    fake_server.reset()
 
 
 @pytest.fixture

@@ -1,0 +1,95 @@
+"""Organization API keys: stored as SHA-256 with a display prefix, revocable."""
+
+from __future__ import annotations
+
+from psycopg2.extensions import connection
+
+_COLUMNS = """
+    k.id, k.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at,
+    k.created_by, u.email AS created_by_email
+"""
+
+
+def create_key(
+    conn: connection, organization_id: str, user_id: str, name: str, prefix: str, key_hash: str
+) -> dict:
+    """Store a new key's hash and prefix."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO api_keys (organization_id, created_by, name, prefix, key_hash)
+            VALUES (%(organization_id)s, %(user_id)s, %(name)s, %(prefix)s, %(key_hash)s)
+            RETURNING id, name, prefix, created_at
+            """,
+            {
+                "organization_id": organization_id,
+                "user_id": user_id,
+                "name": name,
+                "prefix": prefix,
+                "key_hash": key_hash,
+            },
+        )
+        return cur.fetchone()
+
+
+def list_keys(conn: connection, organization_id: str) -> list[dict]:
+    """The organization's keys, newest first (never the hash)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT {_COLUMNS}
+            FROM api_keys AS k
+            LEFT JOIN users AS u ON u.id = k.created_by
+            WHERE k.organization_id = %(organization_id)s
+            ORDER BY k.created_at DESC, k.id DESC
+            """,  # noqa: S608 - constant column list
+            {"organization_id": organization_id},
+        )
+        return cur.fetchall()
+
+
+def revoke_key(conn: connection, organization_id: str, key_id: str) -> dict | None:
+    """Revoke a key of the organization at once; None when it has no such key."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            UPDATE api_keys
+            SET revoked_at = coalesce(revoked_at, now())
+            WHERE organization_id = %(organization_id)s
+              AND id = %(id)s
+            RETURNING id, name, prefix
+            """,
+            {"organization_id": organization_id, "id": key_id},
+        )
+        return cur.fetchone()
+
+
+def authenticate_key(conn: connection, key_hash: str) -> dict | None:
+    """The live key with this hash, as a principal; stamps last_used_at at most once a minute.
+
+    One statement: the lookup, and the write only when the stamp is over a minute old.
+    """
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            WITH found AS (
+                SELECT id, organization_id, last_used_at
+                FROM api_keys
+                WHERE key_hash = %(key_hash)s
+                  AND revoked_at IS NULL
+            ), touched AS (
+                UPDATE api_keys AS k
+                SET last_used_at = now()
+                FROM found AS f
+                WHERE k.id = f.id
+                  AND (f.last_used_at IS NULL OR f.last_used_at < now() - interval '1 minute')
+                RETURNING k.id
+            )
+            SELECT NULL::uuid AS user_id, f.id AS api_key_id, f.organization_id,
+                   'user' AS role, NULL AS email,
+                   (SELECT count(*) FROM touched) AS touched
+            FROM found AS f
+            """,
+            {"key_hash": key_hash},
+        )
+        return cur.fetchone()

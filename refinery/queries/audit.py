@@ -1,0 +1,57 @@
+"""The append-only audit trail."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from psycopg2.extensions import connection
+from psycopg2.extras import Json
+
+from refinery.queries.keyset import AFTER, page_params
+
+if TYPE_CHECKING:
+    from refinery.paging import Page
+
+_COLUMNS = """
+    id, action, actor_user_id, actor_api_key_id, actor_email, target_type, target_id,
+    client_ip, details, created_at
+"""
+
+
+def record_event(conn: connection, event: dict) -> None:
+    """Append one event."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO audit_log
+                (organization_id, actor_user_id, actor_api_key_id, actor_email, action,
+                 target_type, target_id, client_ip, details)
+            VALUES
+                (%(organization_id)s, %(actor_user_id)s, %(actor_api_key_id)s, %(actor_email)s,
+                 %(action)s, %(target_type)s, %(target_id)s, %(client_ip)s, %(details)s)
+            """,
+            {**event, "details": Json(event.get("details") or {})},
+        )
+
+
+def list_page(conn: connection, organization_id: str, action: str | None, page: Page) -> list[dict]:
+    """The organization's events, newest first, up to limit + 1."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT {_COLUMNS}
+            FROM audit_log
+            WHERE organization_id = %(organization_id)s
+              AND (%(action)s::text IS NULL OR action = %(action)s)
+              AND {AFTER}
+            ORDER BY created_at DESC, id DESC
+            LIMIT %(limit)s
+            OFFSET %(offset)s
+            """,  # noqa: S608 - constant column list
+            {
+                "organization_id": organization_id,
+                "action": action,
+                **page_params(page),
+            },
+        )
+        return cur.fetchall()
