@@ -33,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
         health,
         keys,
         members,
+        openapi,
         optimize,
         organization,
         providers,
@@ -89,5 +90,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(keys.bp)
     app.register_blueprint(usage.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(openapi.bp)
     cli.register(app)
     return app

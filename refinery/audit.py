@@ -83,6 +83,6 @@ def list_events():
     page = read_page(fields)
     action = fields.optional_choice("action", ACTIONS)
     fields.check()
-    with db.reading() as conn:
+    with db.reading(g.principal["organization_id"]) as conn:
         rows = audit.list_page(conn, g.principal["organization_id"], action, page)
     return jsonify(page_json(rows, page, _event_json))

@@ -67,8 +67,11 @@ def register():
     fields.check()
 
     password_hash = hash_password(password, _settings().bcrypt_rounds)
-    with db.transaction() as conn:
-        org = organizations.create_organization(conn, org_name, slug)
+    # The id is chosen here so the transaction can act as the new organization from its
+    # first statement (row-level security checks every insert against it).
+    organization_id = str(uuid.uuid4())
+    with db.transaction(organization_id) as conn:
+        org = organizations.create_organization(conn, organization_id, org_name, slug)
         if org is None:
             raise Conflict("That organization slug is taken.", code="slug_taken")
         user = users.create_user(conn, org["id"], email, password_hash, full_name, "admin")
@@ -96,7 +99,8 @@ def login():
     fields.check()
 
     settings, client_ip = _settings(), _client_ip()
-    with db.reading() as conn:
+    # No organization yet: the e-mail is looked up through a narrow database function.
+    with db.reading(None) as conn:
         wait = login_failures.throttle_wait(
             conn,
             email,
@@ -113,7 +117,7 @@ def login():
 
     # Unknown e-mail and wrong password cost one bcrypt check each and answer the same.
     if not check_password(password, user and user["password_hash"], settings.bcrypt_rounds):
-        with db.transaction() as conn:
+        with db.transaction(user and user["organization_id"]) as conn:
             login_failures.record_failure(conn, email, client_ip, settings.login_window)
             audit.record(
                 conn,
@@ -123,7 +127,7 @@ def login():
             )
         raise Unauthorized("Invalid e-mail or password.", code="invalid_credentials")
 
-    with db.transaction() as conn:
+    with db.transaction(user["organization_id"]) as conn:
         users.touch_login(conn, user["id"])
         tokens = _start_session(conn, user)
         audit.record(conn, "auth.login", actor=_actor(user))
@@ -139,7 +143,7 @@ def refresh():
     fields.check()
     claims = read_refresh_token(token)
 
-    with db.transaction() as conn:
+    with db.transaction(claims["org"]) as conn:
         session = sessions.lock_session(conn, claims["sid"])
         live = session is not None and session["revoked_at"] is None and not session["expired"]
         reused = live and session["refresh_jti"] != claims["jti"]
@@ -167,7 +171,7 @@ def refresh():
 @login_required()
 def logout():
     """End the caller's session: its access and refresh tokens stop working."""
-    with db.transaction() as conn:
+    with db.transaction(g.principal["organization_id"]) as conn:
         sessions.revoke_session(conn, get_jwt()["sid"], "logout")
         audit.record(conn, "auth.logout")
     return "", 204
@@ -178,7 +182,7 @@ def logout():
 def me():
     """The caller, their organization and its subscription."""
     principal = g.principal
-    with db.reading() as conn:
+    with db.reading(principal["organization_id"]) as conn:
         user = users.get_user(conn, principal["organization_id"], principal["user_id"])
         org = organizations.get_organization(conn, principal["organization_id"])
     if user is None or org is None:
@@ -201,14 +205,14 @@ def change_password():
     new = fields.password("newPassword")
     fields.check()
     settings, principal = _settings(), g.principal
-    with db.reading() as conn:
+    with db.reading(principal["organization_id"]) as conn:
         stored = users.password_hash(conn, principal["organization_id"], principal["user_id"])
     if not check_password(current, stored, settings.bcrypt_rounds):
         raise ValidationError(
             details=[{"field": "currentPassword", "message": "is not the current password"}]
         )
     new_hash = hash_password(new, settings.bcrypt_rounds)
-    with db.transaction() as conn:
+    with db.transaction(principal["organization_id"]) as conn:
         users.set_password(conn, principal["user_id"], new_hash)
         ended = sessions.revoke_user_sessions(
             conn, principal["user_id"], "password_change", keep_session_id=principal["session_id"]

@@ -17,14 +17,15 @@ def register(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
         """Apply sql/schema.sql and any pending sql/updates/."""
-        ran = apply_schema(current_app.config["REFINERY"].database_url)
+        config = current_app.config["REFINERY"]
+        ran = apply_schema(config.database_url, config.app_database_password)
         click.echo(f"schema applied; updates run: {', '.join(ran) if ran else 'none'}")
 
     @app.cli.command("rotate-keys")
     def rotate_keys() -> None:
         """Re-encrypt every stored provider key under the first ENCRYPTION_KEY."""
         keys = current_app.config["REFINERY"].encryption_keys
-        with db.transaction() as conn:
+        with db.owner_connection(current_app.config["REFINERY"].database_url) as conn:
             rows = provider_configs.all_encrypted(conn)
             for row in rows:
                 token = reencrypt_secret(keys, row["api_key_encrypted"])
@@ -42,7 +43,7 @@ def register(app: Flask) -> None:
             limit = organizations.PLAN_LIMITS.get(plan, config.enterprise_monthly_limit)
         elif plan != "enterprise":
             raise click.UsageError("--limit applies to the enterprise plan only")
-        with db.transaction() as conn:
+        with db.owner_connection(config.database_url) as conn:
             row = organizations.set_plan(conn, slug, plan, limit)
             if row is None:
                 raise click.ClickException(f"no organization with slug {slug!r}")

@@ -7,6 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 ENVIRONMENTS = ("development", "production", "test")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -33,7 +34,9 @@ class Config:
     """Every setting the service reads, already parsed and checked."""
 
     env: str
-    database_url: str
+    database_url: str  # the schema owner: migrations and operator commands
+    app_database_url: str  # the service itself, as refinery_app (row-level security applies)
+    app_database_password: str | None
     jwt_secret: str
     jwt_expiry: int
     jwt_refresh_expiry: int
@@ -74,6 +77,14 @@ class Config:
     def provider(self, name: str) -> ProviderSettings:
         """The service-wide settings of one LLM provider."""
         return next(p for p in self.providers if p.name == name)
+
+
+def _as_app_role(database_url: str, password: str | None) -> str:
+    """DATABASE_URL with its user replaced by refinery_app (and its password, if any)."""
+    parts = urlsplit(database_url)
+    host = parts.netloc.rpartition("@")[2]
+    user = "refinery_app" + (f":{quote(password, safe='')}" if password else "")
+    return parts._replace(netloc=f"{user}@{host}").geturl()
 
 
 def _duration(name: str, raw: str) -> int:
@@ -271,9 +282,17 @@ def load_config(environ: dict[str, str] | None = None, instance_path: Path | Non
 
     providers = _providers(get)
     prices = _prices(get("MODEL_INPUT_PRICES", DEFAULT_PRICES))
+    app_password = env_vars.get("APP_DATABASE_PASSWORD", "").strip() or None
+    app_database_url = env_vars.get("APP_DATABASE_URL", "").strip() or _as_app_role(
+        database_url, app_password
+    )
+    if not app_database_url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("APP_DATABASE_URL: expected a postgresql:// URL")
     return Config(
         env=env,
         database_url=database_url,
+        app_database_url=app_database_url,
+        app_database_password=app_password,
         jwt_secret=_jwt_secret(env, env_vars.get("JWT_SECRET", "").strip() or None, instance),
         jwt_expiry=_duration("JWT_EXPIRY", get("JWT_EXPIRY", "24h")),
         jwt_refresh_expiry=_duration("JWT_REFRESH_EXPIRY", get("JWT_REFRESH_EXPIRY", "7d")),

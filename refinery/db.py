@@ -16,6 +16,27 @@ from refinery.errors import DatabaseUnavailable
 
 # Errors that mean the connection itself is unusable (server restart, network cut).
 _BROKEN = (psycopg2.OperationalError, psycopg2.InterfaceError)
+_SET_ORGANIZATION = "SELECT set_config('app.current_org', %s, true);"
+
+
+class TenantConnection(psycopg2.extensions.connection):
+    """A connection that knows which organization it currently acts for."""
+
+    organization_id: str | None = None
+
+
+class TenantCursor(psycopg2.extras.RealDictCursor):
+    """Runs every statement as the connection's organization, for row-level security.
+
+    The set_config is sent in the same message as the statement, so it costs no round
+    trip and, being transaction-local, cannot leak into the next borrower's work.
+    """
+
+    def execute(self, query, vars=None):
+        """Prefix the statement with the organization setting."""
+        organization = self.connection.organization_id
+        prefix = self.mogrify(_SET_ORGANIZATION, (str(organization) if organization else "",))
+        return super().execute(prefix + self.mogrify(query, vars))
 
 
 class Pool:
@@ -27,7 +48,8 @@ class Pool:
         self._connect_kwargs = {
             "connect_timeout": connect_timeout,
             "options": f"-c statement_timeout={statement_ms}",
-            "cursor_factory": psycopg2.extras.RealDictCursor,
+            "connection_factory": TenantConnection,
+            "cursor_factory": TenantCursor,
             "application_name": "refinery",
         }
         self._idle: list[psycopg2.extensions.connection] = []
@@ -87,7 +109,7 @@ def get_pool() -> Pool:
             pool = _pools.get(key)
             if pool is None:
                 pool = Pool(
-                    config.database_url,
+                    config.app_database_url,
                     config.db_pool_max,
                     config.db_pool_timeout,
                     config.db_connect_timeout,
@@ -98,11 +120,17 @@ def get_pool() -> Pool:
 
 
 @contextmanager
-def _checked_out(autocommit: bool) -> Iterator[psycopg2.extensions.connection]:
-    """Lend a connection; in a transaction, commit on success, else roll back; always return it."""
+def _checked_out(
+    organization_id: str | None, autocommit: bool
+) -> Iterator[psycopg2.extensions.connection]:
+    """Lend a connection acting for one organization (None: for none).
+
+    In a transaction, commit on success, else roll back; always return the connection.
+    """
     pool = get_pool()
     conn = pool.acquire()
     conn.autocommit = autocommit  # a flag on the client: no round trip
+    conn.organization_id = organization_id
     broken = False
     try:
         yield conn
@@ -122,23 +150,38 @@ def _checked_out(autocommit: bool) -> Iterator[psycopg2.extensions.connection]:
                 broken = True
         raise
     finally:
+        conn.organization_id = None
         pool.release(conn, broken=broken)
 
 
-def transaction():
+def transaction(organization_id: str | None):
     """One unit of work of several statements: BEGIN … COMMIT, or ROLLBACK on error."""
-    return _checked_out(autocommit=False)
+    return _checked_out(organization_id, autocommit=False)
 
 
-def single_statement():
+def single_statement(organization_id: str | None):
     """For one statement, atomic on its own: no BEGIN or COMMIT round trips.
 
-    Reads use it too (a read has nothing to commit), as does the optimize path, whose
-    quota reservation and history insert are one statement.
+    The optimize path uses it: its quota reservation and history insert are one statement.
     """
-    return _checked_out(autocommit=True)
+    return _checked_out(organization_id, autocommit=True)
 
 
-def reading():
+def reading(organization_id: str | None):
     """Reads: each statement sees committed data; there is nothing to commit."""
-    return _checked_out(autocommit=True)
+    return _checked_out(organization_id, autocommit=True)
+
+
+@contextmanager
+def owner_connection(database_url: str) -> Iterator[psycopg2.extensions.connection]:
+    """A connection as the schema's owner, for operator commands only (never requests).
+
+    Owners are not subject to row-level security: rotate-keys and set-plan work across
+    organizations. Commits when the block ends normally.
+    """
+    conn = psycopg2.connect(database_url, cursor_factory=psycopg2.extras.RealDictCursor)
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()

@@ -137,7 +137,9 @@ def register_error_handlers(app: Flask) -> None:
         message = error.description or "Request failed."
         if status == 413:
             message = f"The request body exceeds {app.config['MAX_CONTENT_LENGTH']} bytes."
-        return error_response(APIError(message, code=code, status=status))
+        # Keep werkzeug's own headers, such as Allow on a 405.
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        return error_response(APIError(message, code=code, status=status, headers=headers))
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -14,7 +14,7 @@ bp = Blueprint("health", __name__)
 def health():
     """200 when a query round-trips through the pool, else 503."""
     try:
-        with db.reading() as conn, conn.cursor() as cur:
+        with db.reading(None) as conn, conn.cursor() as cur:
             cur.execute("SELECT 1")
     except DatabaseUnavailable:
         body = {"status": "unavailable", "database": "unreachable", "version": __version__}

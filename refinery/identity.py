@@ -57,14 +57,14 @@ def init_jwt(app: Flask) -> None:
     @jwt.user_lookup_loader
     def load_principal(header: dict, data: dict) -> dict | None:
         """The member behind an access token, while its session lives."""
-        session_id = data.get("sid")
         try:
-            uuid.UUID(str(session_id))
-            uuid.UUID(str(data["sub"]))
+            for claim in ("sid", "sub", "org"):
+                uuid.UUID(str(data[claim]))
         except (ValueError, KeyError):
             return None
-        with db.reading() as conn:
-            return sessions.active_principal(conn, session_id, data["sub"])
+        # The organization comes from our own signature: it scopes the lookup itself.
+        with db.reading(data["org"]) as conn:
+            return sessions.active_principal(conn, data["sid"], data["sub"])
 
 
 def issue_tokens(user: dict, session_id: str) -> tuple[str, str, str]:
@@ -72,7 +72,9 @@ def issue_tokens(user: dict, session_id: str) -> tuple[str, str, str]:
     claims = {"org": str(user["organization_id"]), "role": user["role"], "sid": session_id}
     identity = str(user["id"])
     access = create_access_token(identity=identity, additional_claims=claims)
-    refresh = create_refresh_token(identity=identity, additional_claims={"sid": session_id})
+    refresh = create_refresh_token(
+        identity=identity, additional_claims={"org": claims["org"], "sid": session_id}
+    )
     return access, refresh, get_jti(refresh)
 
 
@@ -83,6 +85,7 @@ def read_refresh_token(token: str) -> dict:
         raise Unauthorized("A refresh token is required.", code="invalid_token")
     try:
         uuid.UUID(str(claims.get("sid")))
+        uuid.UUID(str(claims.get("org")))
     except ValueError:
         raise Unauthorized("The token is invalid.", code="invalid_token") from None
     return claims
@@ -114,7 +117,8 @@ def _api_key_principal(key: str) -> dict:
     """The organization acting through a live key, with a member's rights; else 401."""
     principal = None
     if key.startswith(API_KEY_PREFIX) and len(key) <= 128:
-        with db.reading() as conn:
+        # No organization yet: the key is looked up through a narrow database function.
+        with db.reading(None) as conn:
             principal = api_keys.authenticate_key(conn, hash_api_key(key))
     if principal is None:
         raise Unauthorized("The API key is invalid or revoked.", code="invalid_api_key")

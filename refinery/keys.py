@@ -36,7 +36,7 @@ def create_key():
     name = fields.string("name", max_len=100)
     fields.check()
     secret, prefix, key_hash = new_api_key()
-    with db.transaction() as conn:
+    with db.transaction(g.principal["organization_id"]) as conn:
         row = api_keys.create_key(
             conn, g.principal["organization_id"], g.principal["user_id"], name, prefix, key_hash
         )
@@ -61,7 +61,7 @@ def create_key():
 @login_required(role="admin")
 def list_keys():
     """The organization's keys, revoked ones included, newest first."""
-    with db.reading() as conn:
+    with db.reading(g.principal["organization_id"]) as conn:
         rows = api_keys.list_keys(conn, g.principal["organization_id"])
     return jsonify({"data": [_key_json(row) for row in rows]})
 
@@ -71,7 +71,7 @@ def list_keys():
 def revoke_key(raw_id: str):
     """Revoke a key: the next request with it is refused."""
     key_id = path_id(raw_id, "API key")
-    with db.transaction() as conn:
+    with db.transaction(g.principal["organization_id"]) as conn:
         row = api_keys.revoke_key(conn, g.principal["organization_id"], key_id)
         if row is None:
             raise NotFound("API key not found.")

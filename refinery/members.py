@@ -29,7 +29,7 @@ def _last_admin() -> Conflict:
 @login_required(role="admin")
 def list_members():
     """Every member of the organization."""
-    with db.reading() as conn:
+    with db.reading(g.principal["organization_id"]) as conn:
         rows = users.list_members(conn, g.principal["organization_id"])
     return jsonify({"data": [member_json(row) for row in rows]})
 
@@ -46,7 +46,7 @@ def add_member():
     fields.check()
     password_hash = hash_password(password, current_app.config["REFINERY"].bcrypt_rounds)
     organization_id = g.principal["organization_id"]
-    with db.transaction() as conn:
+    with db.transaction(g.principal["organization_id"]) as conn:
         member = users.create_user(conn, organization_id, email, password_hash, full_name, role)
         if member is None:
             raise Conflict("An account with that e-mail already exists.", code="email_taken")
@@ -75,7 +75,7 @@ def change_member(raw_id: str):
         fields.fail("fullName", "send fullName or role (or both)")
     fields.check()
     organization_id = g.principal["organization_id"]
-    with db.transaction() as conn:
+    with db.transaction(g.principal["organization_id"]) as conn:
         admins = users.lock_admins(conn, organization_id)
         if changes.get("role") == "user" and admins == [user_id]:
             raise _last_admin()
@@ -98,7 +98,7 @@ def remove_member(raw_id: str):
     """Remove a member: their sessions end at once; their history stays."""
     user_id = path_id(raw_id, "Member")
     organization_id = g.principal["organization_id"]
-    with db.transaction() as conn:
+    with db.transaction(g.principal["organization_id"]) as conn:
         if users.lock_admins(conn, organization_id) == [user_id]:
             raise _last_admin()
         member = users.delete_member(conn, organization_id, user_id)

@@ -100,7 +100,7 @@ def history():
         "to": read_moment(fields, "to", end_of_day=True),
     }
     fields.check()
-    with db.reading() as conn:
+    with db.reading(g.principal["organization_id"]) as conn:
         rows = optimizations.list_page(conn, g.principal["organization_id"], filters, page)
     return jsonify(page_json(rows, page, optimization_summary_json))
 
@@ -109,7 +109,7 @@ def history():
 @login_required(allow_api_key=True)
 def history_detail(raw_id: str):
     """One whole record of the organization."""
-    with db.reading() as conn:
+    with db.reading(g.principal["organization_id"]) as conn:
         row = optimizations.get_one(
             conn, g.principal["organization_id"], path_id(raw_id, "Optimization")
         )
@@ -122,7 +122,7 @@ def history_detail(raw_id: str):
 @login_required(allow_api_key=True)
 def history_delete(raw_id: str):
     """Erase one record (for a prompt that held something private)."""
-    with db.transaction() as conn:
+    with db.transaction(g.principal["organization_id"]) as conn:
         deleted = optimizations.delete_one(
             conn, g.principal["organization_id"], path_id(raw_id, "Optimization")
         )

@@ -31,7 +31,7 @@ def _organization_json(org: dict) -> dict:
 @login_required()
 def get_organization():
     """The caller's organization."""
-    with db.reading() as conn:
+    with db.reading(g.principal["organization_id"]) as conn:
         org = organizations.get_organization(conn, g.principal["organization_id"])
     if org is None:
         raise NotFound("Organization not found.")
@@ -46,7 +46,7 @@ def rename_organization():
     name = fields.string("name")
     fields.check()
     organization_id = g.principal["organization_id"]
-    with db.transaction() as conn:
+    with db.transaction(g.principal["organization_id"]) as conn:
         organizations.rename(conn, organization_id, name)
         audit.record(conn, "organization.changed", details={"name": name})
         org = organizations.get_organization(conn, organization_id)

@@ -89,9 +89,15 @@ def read_moment(fields: Fields, name: str, end_of_day: bool) -> datetime | None:
         if len(raw) == 10:
             day = date.fromisoformat(raw)
             moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return moment + timedelta(days=1) if end_of_day else moment
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            if end_of_day:
+                moment += timedelta(days=1)
+        else:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
     except ValueError:
         fields.fail(name, "must be an ISO 8601 date or date-time, like 2026-11-25")
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:  # 9999-12-31 plus a day, or year 1 moved to UTC
+        fields.fail(name, "must be between the years 1 and 9999 in UTC")
+        return None
+    return moment

@@ -92,31 +92,49 @@ def run(config: Config, principal: dict, request: OptimizeRequest) -> tuple[dict
     return _run_remote(config, principal, request)
 
 
+NOT_SHORTER = "The result was not shorter than the input, so the input is returned unchanged."
+
+
+def _finish(
+    record: dict, refined_text: str, removed: list, warnings: list, must_be_shorter: bool
+) -> None:
+    """Fill in the result and its savings, never worse than the input (one rule for all).
+
+    must_be_shorter: an LLM's rewrite that saves nothing is not worth its risk, so the input
+    is kept; the local engine's may tie (whitespace normalized, nothing else to remove).
+    """
+    refined_tokens = count_tokens(refined_text)
+    original_tokens = record["original_tokens"]
+    if refined_tokens > original_tokens or (must_be_shorter and refined_tokens == original_tokens):
+        # A JSON envelope around a tiny prompt, or a provider's longer rewrite.
+        refined_text, refined_tokens, removed = record["original_text"], original_tokens, []
+        warnings = [*warnings, NOT_SHORTER]
+    saved, percent = _savings(record["original_tokens"], refined_tokens)
+    record.update(
+        status="completed",
+        refined_text=refined_text,
+        refined_tokens=refined_tokens,
+        tokens_saved=saved,
+        savings_percentage=percent,
+        removed_segments=list(removed),
+        warnings=list(warnings),
+    )
+
+
 def refine_locally(principal: dict, request: OptimizeRequest) -> dict:
     """Run the local engine; return the finished record, not yet stored."""
     started = time.perf_counter()
     record = _base_record(principal, request)
     result = local.refine(request.text, request.strategy, request.level, request.output_format)
-    refined_tokens = count_tokens(result.refined_text)
-    saved, percent = _savings(record["original_tokens"], refined_tokens)
-    record.update(
-        model=LOCAL_MODEL,
-        status="completed",
-        refined_text=result.refined_text,
-        refined_tokens=refined_tokens,
-        tokens_saved=saved,
-        savings_percentage=percent,
-        removed_segments=list(result.removed_segments),
-        warnings=list(result.warnings),
-        duration_ms=round((time.perf_counter() - started) * 1000),
-    )
+    _finish(record, result.refined_text, result.removed_segments, result.warnings, False)
+    record.update(model=LOCAL_MODEL, duration_ms=round((time.perf_counter() - started) * 1000))
     return record
 
 
 def _run_local(principal: dict, request: OptimizeRequest) -> tuple[dict, dict]:
     """The local engine, then reservation and record in one statement."""
     record = refine_locally(principal, request)
-    with db.single_statement() as conn:
+    with db.single_statement(principal["organization_id"]) as conn:
         outcome = optimizations.reserve_and_record(conn, record)
     if not outcome["allowed"]:
         raise _quota_error(outcome)
@@ -137,7 +155,7 @@ class Credentials:
 def resolve_credentials(config: Config, organization_id: str, provider: str) -> Credentials:
     """The organization's active key wins, else the service-wide one, else 400."""
     settings = config.provider(provider)
-    with db.reading() as conn:
+    with db.reading(organization_id) as conn:
         stored = provider_configs.get_config(conn, organization_id, provider)
     if stored is not None and stored["is_active"]:
         return Credentials(
@@ -183,7 +201,7 @@ def _run_remote(config: Config, principal: dict, request: OptimizeRequest) -> tu
     record = _base_record(principal, request)
     model = request.model or credentials.model
 
-    with db.single_statement() as conn:
+    with db.single_statement(principal["organization_id"]) as conn:
         outcome = quota.reserve_request(conn, principal["organization_id"])
     if not outcome["allowed"]:
         raise _quota_error(outcome)
@@ -212,30 +230,18 @@ def _run_remote(config: Config, principal: dict, request: OptimizeRequest) -> tu
             error_code=error.code,
             duration_ms=round((time.perf_counter() - started) * 1000),
         )
-        with db.single_statement() as conn:
+        with db.single_statement(principal["organization_id"]) as conn:
             optimizations.record_failure(conn, record, outcome["period_start"])
         raise _provider_error(error) from None
 
-    refined_text, warnings = answer.refined_text, find_losses(request.text, answer.refined_text)
-    removed = answer.removed_segments
-    refined_tokens = count_tokens(refined_text)
-    if refined_tokens >= record["original_tokens"]:
-        warnings = [*warnings, "The provider's answer was not shorter; the input is returned."]
-        refined_text, refined_tokens, removed = request.text, record["original_tokens"], []
-    saved, percent = _savings(record["original_tokens"], refined_tokens)
+    losses = find_losses(request.text, answer.refined_text)
+    _finish(record, answer.refined_text, answer.removed_segments, losses, True)
     record.update(
         model=answer.model,
-        status="completed",
-        refined_text=refined_text,
-        refined_tokens=refined_tokens,
-        tokens_saved=saved,
-        savings_percentage=percent,
-        removed_segments=removed,
-        warnings=warnings,
         provider_input_tokens=answer.input_tokens,
         provider_output_tokens=answer.output_tokens,
         duration_ms=round((time.perf_counter() - started) * 1000),
     )
-    with db.single_statement() as conn:
+    with db.single_statement(principal["organization_id"]) as conn:
         record.update(optimizations.record(conn, record))
     return record, outcome

@@ -43,7 +43,7 @@ def _provider_json(name: str, stored: dict | None) -> dict:
 @login_required(role="admin")
 def list_providers():
     """Every provider, configured or not."""
-    with db.reading() as conn:
+    with db.reading(g.principal["organization_id"]) as conn:
         stored = {
             row["provider"]: row
             for row in provider_configs.list_configs(conn, g.principal["organization_id"])
@@ -81,7 +81,7 @@ def put_provider(name: str):
             fields.fail("isActive", "must be true or false")
     fields.check()
 
-    with db.transaction() as conn:
+    with db.transaction(g.principal["organization_id"]) as conn:
         existing = provider_configs.get_config(conn, g.principal["organization_id"], provider)
         if existing is None and api_key is None:
             fields.fail("apiKey", "is required the first time a provider is configured")
@@ -104,7 +104,7 @@ def put_provider(name: str):
 def delete_provider(name: str):
     """Forget the organization's key for this provider."""
     provider = _provider(name)
-    with db.transaction() as conn:
+    with db.transaction(g.principal["organization_id"]) as conn:
         deleted = provider_configs.delete_config(conn, g.principal["organization_id"], provider)
         if deleted:
             audit.record(conn, "provider.removed", target_type="provider", target_id=provider)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg2
+from psycopg2 import sql
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 # Any constant works: it only keeps two processes from migrating at once.
@@ -17,8 +18,12 @@ def pending_updates(applied: set[str]) -> list[Path]:
     return [path for path in updates if path.stem not in applied]
 
 
-def apply_schema(database_url: str) -> list[str]:
-    """Bring the database up to date; return the names of the updates run."""
+def apply_schema(database_url: str, app_password: str | None = None) -> list[str]:
+    """Bring the database up to date; return the names of the updates run.
+
+    database_url must be the schema owner's (able to create the refinery_app role);
+    app_password, when given, becomes refinery_app's password.
+    """
     conn = psycopg2.connect(database_url)
     try:
         with conn, conn.cursor() as cur:
@@ -41,6 +46,10 @@ def apply_schema(database_url: str) -> list[str]:
                     ON CONFLICT (version) DO NOTHING
                     """,
                     (path.stem,),
+                )
+            if app_password:
+                cur.execute(
+                    sql.SQL("ALTER ROLE refinery_app PASSWORD {}").format(sql.Literal(app_password))
                 )
         return ran
     finally:

@@ -6,6 +6,7 @@ Run: python scripts/seed.py   (reads DATABASE_URL and REFINERY_ENV; refuses prod
 from __future__ import annotations
 
 import sys
+import uuid
 from pathlib import Path
 
 import psycopg2
@@ -91,7 +92,7 @@ def seed(database_url: str, rounds: int) -> None:
         with conn:
             org_ids = {}
             for name, slug, plan in ORGANIZATIONS:
-                org = organizations.create_organization(conn, name, slug, plan)
+                org = organizations.create_organization(conn, str(uuid.uuid4()), name, slug, plan)
                 org_ids[slug] = org["id"] if org else find_organization_id(conn, slug)
             password_hash = hash_password(PASSWORD, rounds)
             for slug, email, full_name, role in MEMBERS:

@@ -213,3 +213,102 @@ DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log;
 CREATE TRIGGER audit_log_append_only
     BEFORE UPDATE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_refuse_update();
+
+-- ---------------------------------------------------------------------------------------
+-- A second wall between tenants: row-level security.
+-- The application connects as refinery_app, which owns nothing and cannot bypass RLS.
+-- Every statement it sends first sets app.current_org (transaction-local); each policy
+-- shows and accepts only that organization's rows. With no organization set, nothing.
+-- ---------------------------------------------------------------------------------------
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'refinery_app') THEN
+        CREATE ROLE refinery_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+    END IF;
+END
+$$;
+
+GRANT USAGE ON SCHEMA public TO refinery_app;
+GRANT SELECT, INSERT, UPDATE, DELETE
+    ON organizations, users, subscriptions, auth_sessions, api_keys, provider_configs,
+       optimizations, batch_jobs, batch_items
+    TO refinery_app;
+GRANT SELECT, INSERT ON audit_log TO refinery_app;
+-- Failed logins are keyed by e-mail and address, before any organization is known.
+GRANT SELECT, INSERT, DELETE ON login_failures TO refinery_app;
+GRANT USAGE ON SEQUENCE login_failures_id_seq TO refinery_app;
+
+CREATE OR REPLACE FUNCTION refinery_current_org() RETURNS uuid
+LANGUAGE sql STABLE AS $$
+    -- After a transaction-local setting ends, the variable reads '' rather than NULL.
+    SELECT NULLIF(current_setting('app.current_org', true), '')::uuid
+$$;
+
+ALTER TABLE organizations ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS tenant_isolation ON organizations;
+CREATE POLICY tenant_isolation ON organizations
+    USING (id = refinery_current_org())
+    WITH CHECK (id = refinery_current_org());
+
+DO $$
+DECLARE
+    tenant_table TEXT;
+BEGIN
+    FOREACH tenant_table IN ARRAY ARRAY['users', 'subscriptions', 'auth_sessions', 'api_keys',
+                                         'provider_configs', 'optimizations', 'batch_jobs',
+                                         'batch_items']
+    LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', tenant_table);
+        EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %I', tenant_table);
+        EXECUTE format('CREATE POLICY tenant_isolation ON %I '
+                       'USING (organization_id = refinery_current_org()) '
+                       'WITH CHECK (organization_id = refinery_current_org())', tenant_table);
+    END LOOP;
+END
+$$;
+
+-- A failed login for an e-mail nobody has belongs to no organization: it may be written,
+-- and is seen by nobody through the application.
+ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS tenant_isolation ON audit_log;
+CREATE POLICY tenant_isolation ON audit_log
+    USING (organization_id = refinery_current_org())
+    WITH CHECK (organization_id IS NULL OR organization_id = refinery_current_org());
+
+-- The two lookups that must cross organizations, as narrow SECURITY DEFINER functions:
+-- a member by e-mail (login), and a live API key by its hash (which stamps last_used_at
+-- at most once a minute).
+CREATE OR REPLACE FUNCTION refinery_login_lookup(p_email TEXT)
+RETURNS TABLE (id UUID, organization_id UUID, email TEXT, full_name TEXT, role TEXT,
+               created_at TIMESTAMPTZ, last_login_at TIMESTAMPTZ, password_hash TEXT)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT u.id, u.organization_id, u.email, u.full_name, u.role, u.created_at,
+           u.last_login_at, u.password_hash
+    FROM users AS u
+    WHERE lower(u.email) = lower(p_email)
+$$;
+
+CREATE OR REPLACE FUNCTION refinery_api_key_principal(p_key_hash TEXT)
+RETURNS TABLE (api_key_id UUID, organization_id UUID)
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH found AS (
+        SELECT k.id, k.organization_id, k.last_used_at
+        FROM api_keys AS k
+        WHERE k.key_hash = p_key_hash
+          AND k.revoked_at IS NULL
+    ), touched AS (
+        UPDATE api_keys AS k
+        SET last_used_at = now()
+        FROM found AS f
+        WHERE k.id = f.id
+          AND (f.last_used_at IS NULL OR f.last_used_at < now() - interval '1 minute')
+        RETURNING k.id
+    )
+    SELECT f.id, f.organization_id
+    FROM found AS f
+$$;
+
+REVOKE ALL ON FUNCTION refinery_login_lookup(TEXT) FROM PUBLIC;
+REVOKE ALL ON FUNCTION refinery_api_key_principal(TEXT) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION refinery_login_lookup(TEXT) TO refinery_app;
+GRANT EXECUTE ON FUNCTION refinery_api_key_principal(TEXT) TO refinery_app;

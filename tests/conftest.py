@@ -25,10 +25,20 @@ JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long!"
 PASSWORD = "correct horse battery"
 # A fixed Fernet key for the tests (32 zero bytes is a valid key, and nobody's secret).
 ENCRYPTION_KEY = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-# Every table the app writes, emptied between tests (schema_migrations stays).
+# Every table the app writes, children first, emptied between tests (schema_migrations
+# stays). DELETE, not TRUNCATE: on tables this small it is several times faster.
 _TABLES = (
-    "audit_log, batch_items, batch_jobs, optimizations, provider_configs, api_keys, "
-    "login_failures, auth_sessions, subscriptions, users, organizations"
+    "audit_log",
+    "batch_items",
+    "batch_jobs",
+    "optimizations",
+    "provider_configs",
+    "api_keys",
+    "login_failures",
+    "auth_sessions",
+    "subscriptions",
+    "users",
+    "organizations",
 )
 
 
@@ -41,6 +51,12 @@ def database_url() -> str:
         pytest.exit(f"DATABASE_URL already names {name}; the tests drop and recreate it")
     url = ensure_database(server, name, fresh=True)
     apply_schema(url)
+    # A throwaway database: commits need not wait for the disk.
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    conn.close()
     return url
 
 
@@ -102,7 +118,7 @@ def clean_db(database_url: str):
     conn = psycopg2.connect(database_url)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute(f"TRUNCATE {_TABLES} CASCADE")
+            cur.execute(";".join(f"DELETE FROM {table}" for table in _TABLES))
     finally:
         conn.close()
     return database_url

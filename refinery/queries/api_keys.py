@@ -67,28 +67,15 @@ def revoke_key(conn: connection, organization_id: str, key_id: str) -> dict | No
 def authenticate_key(conn: connection, key_hash: str) -> dict | None:
     """The live key with this hash, as a principal; stamps last_used_at at most once a minute.
 
-    One statement: the lookup, and the write only when the stamp is over a minute old.
+    Through refinery_api_key_principal, a SECURITY DEFINER function: the organization is
+    what the key says, so it cannot be known before the lookup.
     """
     with conn.cursor() as cur:
         cur.execute(
             """
-            WITH found AS (
-                SELECT id, organization_id, last_used_at
-                FROM api_keys
-                WHERE key_hash = %(key_hash)s
-                  AND revoked_at IS NULL
-            ), touched AS (
-                UPDATE api_keys AS k
-                SET last_used_at = now()
-                FROM found AS f
-                WHERE k.id = f.id
-                  AND (f.last_used_at IS NULL OR f.last_used_at < now() - interval '1 minute')
-                RETURNING k.id
-            )
-            SELECT NULL::uuid AS user_id, f.id AS api_key_id, f.organization_id,
-                   'user' AS role, NULL AS email,
-                   (SELECT count(*) FROM touched) AS touched
-            FROM found AS f
+            SELECT NULL::uuid AS user_id, api_key_id, organization_id,
+                   'user' AS role, NULL AS email
+            FROM refinery_api_key_principal(%(key_hash)s)
             """,
             {"key_hash": key_hash},
         )

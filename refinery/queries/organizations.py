@@ -17,17 +17,19 @@ _SUBSCRIPTION_COLUMNS = """
 PLAN_LIMITS = {"free": 1_000, "pro": 10_000}
 
 
-def create_organization(conn: connection, name: str, slug: str, plan: str = "free") -> dict | None:
+def create_organization(
+    conn: connection, organization_id: str, name: str, slug: str, plan: str = "free"
+) -> dict | None:
     """Insert an organization and its subscription; None when the slug is taken."""
     with conn.cursor() as cur:
         cur.execute(
             """
-            INSERT INTO organizations (name, slug)
-            VALUES (%(name)s, %(slug)s)
+            INSERT INTO organizations (id, name, slug)
+            VALUES (%(id)s, %(name)s, %(slug)s)
             ON CONFLICT (slug) DO NOTHING
             RETURNING id, name, slug, created_at
             """,
-            {"name": name, "slug": slug},
+            {"id": organization_id, "name": name, "slug": slug},
         )
         org = cur.fetchone()
         if org is None:

@@ -36,14 +36,19 @@ def create_user(
 
 
 def find_login(conn: connection, email: str) -> dict | None:
-    """The member with this e-mail (any case), with the password hash, across the service."""
+    """The member with this e-mail (any case), with the password hash, across the service.
+
+    Through refinery_login_lookup, a SECURITY DEFINER function: the application's role
+    cannot read other organizations' members, and login must find one before it knows the
+    organization.
+    """
     with conn.cursor() as cur:
         cur.execute(
-            f"""
-            SELECT {_COLUMNS}, password_hash
-            FROM users
-            WHERE lower(email) = lower(%(email)s)
-            """,  # noqa: S608 - a constant column list
+            """
+            SELECT id, organization_id, email, full_name, role, created_at, last_login_at,
+                   password_hash
+            FROM refinery_login_lookup(%(email)s)
+            """,
             {"email": email},
         )
         return cur.fetchone()

@@ -163,7 +163,7 @@ def enormous_provider():
     """
     root = Path(__file__).resolve().parents[2]
     command = [sys.executable, "-m", "tests.fake_provider", "enormous"]
-    process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, text=True)
     try:
         yield process.stdout.readline().strip()
     finally:
