@@ -1,0 +1,108 @@
+"""Split a masked prompt into lines that know their markdown role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from refinery.engine.language import verdict, votes
+from refinery.engine.masking import MARKER
+
+# Kinds whose content the word rules may edit; the rest is kept as it is.
+EDITABLE = frozenset({"paragraph", "item", "quote"})
+
+_HEADING = regex.compile(r"^([ \t]{0,3}#{1,6}[ \t]+)(.*)$")
+_ITEM = regex.compile(
+    r"^([ \t]*(?:[-*+•]|\d{1,3}[.)]|[A-Za-z][.)])[ \t]+(?:\[[ xX]\][ \t]+)?)(.*)$"
+)
+_QUOTE = regex.compile(r"^([ \t]*(?:>[ \t]?)+)(.*)$")
+_RULE = regex.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$")
+_INDENT = regex.compile(r"^([ \t]*)(.*)$")
+
+
+@dataclass(slots=True)
+class Line:
+    """One line: a prefix kept as is (indent, list marker, heading marks) and its content."""
+
+    kind: str
+    prefix: str
+    content: str
+    english: bool = True
+
+
+# A line of source code pasted without a fence: rules must not touch it.
+CODE_LINE = regex.compile(
+    r"^(?:[ \t]{4,}|\t)\S|^[ \t]*(?:def |class |import |from [\w.]+ import |return\b|elif |"
+    r"else:|try:|except\b|finally:|with .*:$|for .*:$|if .*:$|while .*:$|@\w|#!|//|/\*|\*/|"
+    r"(?:const|let|var|function|public|private|async|await) |[\w.\[\]'\"]+ ?[-+*/]?= ?\S)"
+)
+_CODE_ENDS = (";", "{", "}", "(", "[", ",", ")")
+
+
+def looks_like_code(line: str) -> bool:
+    """Say whether a line reads as source code rather than prose."""
+    return line.rstrip().endswith(_CODE_ENDS) or CODE_LINE.match(line) is not None
+
+
+_MARKUP_START = frozenset("#-*+•>|_0123456789\ue000")
+
+
+def _classify(raw: str) -> Line:
+    """Give a line its kind and split off the markup a refiner must keep."""
+    stripped = raw.lstrip()
+    if not stripped:
+        return Line("blank", "", "")
+    if stripped[0] not in _MARKUP_START and "|" not in raw and stripped[1:2] not in {".", ")"}:
+        return Line("paragraph", raw[: len(raw) - len(stripped)], stripped)
+    if raw.lstrip().startswith("|") or raw.count("|") >= 2:
+        return Line("table", raw, "")
+    if MARKER.fullmatch(raw.strip()) or _RULE.match(raw):
+        return Line("block", raw, "")
+    for kind, pattern in (("heading", _HEADING), ("item", _ITEM), ("quote", _QUOTE)):
+        match = pattern.match(raw)
+        if match:
+            return Line(kind, match.group(1), match.group(2))
+    match = _INDENT.match(raw)
+    return Line("paragraph", match.group(1), match.group(2))
+
+
+def split_lines(masked: str) -> list[Line]:
+    """Classify every line and mark the paragraphs written in a language the rules know."""
+    lines = [_classify(raw) for raw in masked.split("\n")]
+    blocks: list[tuple[list[Line], tuple[int, int, int, int]]] = []
+    block: list[Line] = []
+    for line in [*lines, Line("blank", "", "")]:
+        if line.kind != "blank":
+            block.append(line)
+        elif block:
+            blocks.append((block, votes(" ".join(item.content for item in block))))
+            block = []
+    for block, _ in blocks:
+        # A block that is mostly code is kept as written, like a fenced one.
+        code = sum(1 for line in block if looks_like_code(line.prefix + line.content))
+        if code >= 2 and code * 2 >= len(block):
+            for line in block:
+                line.kind, line.prefix, line.content = "block", line.prefix + line.content, ""
+    total = tuple(sum(column) for column in zip(*(v for _, v in blocks), strict=True))
+    document_english = verdict(total, True) if blocks else True
+    for block, block_votes in blocks:
+        english = verdict(block_votes, document_english)
+        for item in block:
+            item.english = english
+    return lines
+
+
+def join_lines(lines: list[Line]) -> str:
+    """Render lines back to text, dropping lines a refiner emptied and extra blank lines."""
+    out: list[str] = []
+    for line in lines:
+        if line.kind in EDITABLE and not line.content.strip() and line.prefix.strip() == "":
+            continue
+        text = line.prefix + line.content
+        if line.kind == "blank" and (not out or out[-1] == ""):
+            continue
+        out.append(text.rstrip() if line.kind != "blank" else "")
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out)

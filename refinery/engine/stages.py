@@ -1,0 +1,417 @@
+"""The edits of each level, applied to the editable lines of a masked prompt."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import regex
+
+from refinery.engine import information
+from refinery.engine.lexicon import KEEP_WORDS, WORD
+from refinery.engine.lines import EDITABLE, Line
+from refinery.engine.removals import Removals
+from refinery.engine.rules import HIGH, LOW, MEDIUM, rules_for
+
+# Where a removal at the start of a sentence needs the next word capitalized.
+_CAP = "\ue002"
+# Applied to the changed lines joined by newlines, so every pattern stays within a line.
+_TIDY = (
+    # (needle that must be present for the pattern to matter, pattern, replacement)
+    (_CAP, regex.compile(r"([ \t]*)\ue002[ \t]*"), r"\1\ue002"),
+    ("  ", regex.compile(r"[ \t]{2,}"), " "),
+    ("", regex.compile(r"(?<=\S)[ \t]+(?=[,.;:!?](?:\s|$))", regex.M), ""),
+    ("", regex.compile(r"(?<=[.!?:])[ \t]*[,;](?=[ \t]|$)", regex.M), ""),
+    (",", regex.compile(r",[ \t]*(?=[,.;:!?])"), ""),
+    ("(", regex.compile(r"\([ \t]*\)"), ""),
+    ("", regex.compile(r"^[ \t]*[,;][ \t]*", regex.M), ""),
+    ("", regex.compile(r"^[ \t]+", regex.M), ""),
+)
+_CAPITALIZE = regex.compile(r"\ue002([^\p{L}\n]*?)(\p{Ll})")
+
+# Closed-class words the word pass may drop when they carry little information. Medium
+# drops the lightest (articles, copulas, common prepositions: under MEDIUM_MAX_BITS);
+# high goes telegraphic: a wider class (pronouns, auxiliaries, "and") under HIGH_MAX_BITS.
+# Negation, modality, quantifiers and logic words (lexicon.KEEP_WORDS) are never candidates.
+_MEDIUM_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "that",
+        "this",
+        "these",
+        "those",
+        "there",
+        "of",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "to",
+        "into",
+        "onto",
+        "about",
+        "just",
+        "so",
+        "such",
+        "really",
+        "also",
+    ]
+)
+_HIGH_WORDS = _MEDIUM_WORDS | frozenset(
+    # "I", "me", "my" and question words stay: they say who does what ("I paste a diff").
+    {"and", "you", "your", "yours", "they", "them", "their", "it", "its", "he", "she", "his"}
+    | {"her", "him", "will", "would", "could", "do", "does", "did", "have", "has", "had"}
+)
+_LEGAL_WORDS = frozenset({"just", "really", "so"})
+MEDIUM_MAX_BITS = 9.0
+HIGH_MAX_BITS = 12.0
+# Pronouns and auxiliaries stop being removable when they are the only subject left.
+_LEVEL_WORDS = {MEDIUM: _MEDIUM_WORDS, HIGH: _HIGH_WORDS}
+_KEEP_AT = {MEDIUM: KEEP_WORDS, HIGH: KEEP_WORDS - _HIGH_WORDS}
+_FINDERS = {
+    (level, legal): regex.compile(
+        r"(?<![\p{L}])\L<words>(?![\p{L}])",
+        regex.I,
+        words=sorted(_LEGAL_WORDS if legal else words - _KEEP_AT[level]),
+    )
+    for level, words in _LEVEL_WORDS.items()
+    for legal in (False, True)
+}
+_MAX_BITS = {MEDIUM: MEDIUM_MAX_BITS, HIGH: HIGH_MAX_BITS}
+# Word edges that mean a word is part of a compound or an identifier, never dropped alone.
+_GLUE = set("-/_@'’&+=<>\\*~`") | {"\ue000", "\ue001"}
+
+_SHOUTED = regex.compile(
+    r"\b(?:IMPORTANT|CRITICAL|CRUCIAL|ESSENTIAL|MANDATORY|REQUIRED|NEVER|ALWAYS|MUST|ONLY|"
+    r"DO|DON'T|NOT|NO|ALL|ANY|EVERY|ENSURE|REMEMBER|NOTE|WARNING|STRICTLY|ABSOLUTELY)\b"
+)
+_EMPHASIS = regex.compile(r"(\*\*|__)(?=\S)([^\n]*?\S)\1")
+_ASCII_WORD = regex.compile(r"[a-z]+")
+_WORD_COMMA = regex.compile(r"(?<=\p{L}),(?=[ \t]+\p{L})")
+# A serial comma before "and"/"or", and the comma after a sequence word opening a sentence:
+# neither changes what is asked (LEGAL keeps them: in contracts commas can carry scope).
+_OPTIONAL_COMMA = regex.compile(
+    r",(?=[ \t]+(?:and|or)[ \t])|(?<=(?:^|[.!?:][ \t]+|\n)(?:Finally|Then|Next|First|Second|"
+    r"Third|Lastly|Also|Instead|Overall|Ideally|Importantly|Then|Now|Afterwards|Later))(?:,)",
+    regex.M,
+)
+_PICTOGRAPH = "\U0001f000-\U0001faff\u2600-\u27bf\u2b50\u2b55"
+_EMOJI = regex.compile(rf"[ \t]?[{_PICTOGRAPH}](?:[\ufe0f\u200d]|[{_PICTOGRAPH}])*")
+_STEP = regex.compile(
+    r"(?m)^(?:step)[ \t]+(\ue000[\ue010-\ue019]+\ue001)[ \t]*[:.)-][ \t]*", regex.I
+)
+_SENTENCE = regex.compile(r"(?<=[.!?])[ \t]+(?=\S)")
+_KEY_WORD = regex.compile(r"\w+")
+
+
+_OPENERS_BEFORE = frozenset(" \t\"'“(")
+_ENDS = frozenset(".!?\n\ue002")
+
+
+def _sentence_initial(text: str, position: int) -> bool:
+    """Say whether `position` starts a sentence (or a line)."""
+    index = position - 1
+    while index >= 0 and text[index] in _OPENERS_BEFORE:
+        index -= 1
+    return index < 0 or text[index] in _ENDS
+
+
+def _tidy(line: str) -> str:
+    """Repair spacing, punctuation and capitals around removals."""
+    for needle, pattern, replacement in _TIDY:
+        if needle in line:
+            line = pattern.sub(replacement, line)
+    if _CAP not in line:
+        return line
+    line = _CAPITALIZE.sub(lambda m: m.group(1) + m.group(2).upper(), line)
+    return line.replace(_CAP, "")
+
+
+def _edit(lines: list[Line], edit) -> None:
+    """Run `edit` once over the editable English lines joined by newlines, tidying changes.
+
+    One call per stage instead of one per line: rules never cross a newline, and the
+    per-call overhead is what dominates on short lines.
+    """
+    targets = [line for line in lines if line.kind in EDITABLE and line.english and line.content]
+    if not targets:
+        return
+    before = [line.content for line in targets]
+    after = edit("\n".join(before)).split("\n")
+    changed = [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
+    if not changed:
+        return
+    tidied = _tidy("\n".join(after[i] for i in changed)).split("\n")
+    for i, new in zip(changed, tidied, strict=True):
+        # A list item keeps its text: an empty bullet would change the structure.
+        if new.strip() or targets[i].kind != "item":
+            targets[i].content = new
+
+
+@cache
+def _dispatch(level: str, strategy: str):
+    """Index a stage's rules by the words a match can start with.
+
+    Trying ~100 alternatives at every position is slow; instead each word of the line is
+    looked up, and only the rules that can start with it are tried there.
+    """
+    rules = rules_for(level, strategy)
+    vocabulary = {w for rule in rules for w in regex.findall(r"[a-z]+", rule.pattern.pattern)}
+    by_word: dict[str, list[int]] = {}
+    for index, rule in enumerate(rules):
+        for word in vocabulary:
+            if rule.pattern.match(word + " ", partial=True) or rule.pattern.match(word + ","):
+                by_word.setdefault(word, []).append(index)
+    compiled = {
+        word: regex.compile(
+            "|".join(f"(?P<r{i}>{rules[i].pattern.pattern})" for i in indexes), regex.IGNORECASE
+        )
+        for word, indexes in by_word.items()
+    }
+    # A named list compiles to a set lookup: one fast scan finds every word a rule can start with.
+    triggers = regex.compile(
+        r"(?<![\p{L}'’])\L<words>(?![\p{L}])", regex.IGNORECASE, words=sorted(compiled)
+    )
+    return triggers, compiled, rules
+
+
+def apply_phrase_rules(lines: list[Line], level: str, strategy: str, removals: Removals) -> None:
+    """Remove or shorten the stage's phrases, keeping capitals at sentence starts."""
+    triggers, by_word, rules = _dispatch(level, strategy)
+    if not by_word:
+        return
+
+    def edit(text: str) -> str:
+        """Rewrite one line."""
+        out: list[str] = []
+        position = 0
+        lowered = text.lower()
+        words = (
+            _ASCII_WORD.finditer(lowered) if len(lowered) == len(text) else triggers.finditer(text)
+        )
+        for word in words:
+            candidates = by_word.get(word.group(0).lower())
+            if candidates is None or word.start() < position:
+                continue
+            match = candidates.match(text, word.start())
+            if match is None:
+                continue
+            rule = rules[int(match.lastgroup[1:])]
+            replacement = rule.replacement
+            if "\\" in replacement:
+                replacement = rule.pattern.match(text, match.start()).expand(replacement)
+            out.append(text[position : match.start()])
+            tail = "".join(out[-3:])[-8:]
+            initial = _sentence_initial(tail, len(tail))
+            if replacement:
+                first = replacement[0].upper() if initial else replacement[0].lower()
+                if replacement != "I" and not replacement.startswith("I "):
+                    replacement = first + replacement[1:]
+                removals.add(match.group(0), f"{rule.reason} → {replacement!r}")
+            else:
+                end = match.end()
+                # "Basically, do x": the comma that set the word off goes with it.
+                if text[end : end + 1] == "," and not match.group(0).endswith(","):
+                    end += 1
+                removals.add(text[match.start() : end], rule.reason)
+                if initial or match.group(0)[:1].isupper():
+                    replacement = _CAP
+                out.append(replacement)
+                position = end
+                continue
+            out.append(replacement)
+            position = match.end()
+        out.append(text[position:])
+        return "".join(out)
+
+    _edit(lines, edit)
+
+
+def drop_repeated_sentences(lines: list[Line], removals: Removals, unmask) -> None:
+    """Remove a sentence said before word for word, keeping its last occurrence."""
+    last_seen: dict[str, tuple[int, int]] = {}
+    sentences: list[list[str]] = []
+    for line_index, line in enumerate(lines):
+        parts = _SENTENCE.split(line.content) if line.kind == "paragraph" and line.english else []
+        sentences.append(parts)
+        for part_index, part in enumerate(parts):
+            words = _KEY_WORD.findall(unmask(part).lower())
+            if len(words) >= 4:
+                last_seen[" ".join(words)] = (line_index, part_index)
+    for line_index, parts in enumerate(sentences):
+        kept = []
+        for part_index, part in enumerate(parts):
+            key = " ".join(_KEY_WORD.findall(unmask(part).lower()))
+            if key in last_seen and last_seen[key] != (line_index, part_index):
+                removals.add(part, "repeated sentence")
+            else:
+                kept.append(part)
+        if len(kept) != len(parts):
+            lines[line_index].content = " ".join(kept)
+
+
+def apply_strategy_edits(lines: list[Line], level: str, strategy: str, removals: Removals) -> None:
+    """Edits that belong to one model family's way of reading prompts."""
+    if level == LOW and strategy == "GPT":
+
+        def step_to_item(text: str) -> str:
+            """'Step 1: do x' -> '1. do x', a markdown list item GPT reads as a sequence."""
+
+            def item(match: regex.Match) -> str:
+                """Report and rewrite one step label."""
+                removals.add(match.group(0), f"step label → markdown item '{match.group(1)}.'")
+                return f"{match.group(1)}. "
+
+            return _STEP.sub(item, text)
+
+        _edit(lines, step_to_item)
+    if level == LOW and strategy != "LEGAL":
+
+        def light_punctuation(text: str) -> str:
+            """Drop serial commas, commas after sequence words, and decorative emoji."""
+            commas = len(_OPTIONAL_COMMA.findall(text))
+            if commas:
+                removals.add(",", "optional comma", commas)
+            for match in _EMOJI.finditer(text):
+                removals.add(match.group(0), "decorative emoji")
+            return _EMOJI.sub("", _OPTIONAL_COMMA.sub("", text))
+
+        _edit(lines, light_punctuation)
+    if level == LOW and strategy in {"UNIVERSAL", "CLAUDE", "DEEPSEEK"}:
+
+        def plain(text: str) -> str:
+            """Drop bold/underline emphasis markers; the words stay."""
+            for match in _EMPHASIS.finditer(text):
+                removals.add(match.group(1) * 2, "emphasis markers")
+            return _EMPHASIS.sub(r"\2", text)
+
+        _edit(lines, plain)
+    if level == MEDIUM and strategy == "CLAUDE":
+
+        def calm(text: str) -> str:
+            """Lower-case shouted instructions: recent Claude models over-apply them."""
+            for match in _SHOUTED.finditer(text):
+                removals.add(match.group(0), f"shouting → {match.group(0).lower()!r}")
+            return _SHOUTED.sub(
+                lambda m: (str.capitalize if _sentence_initial(text, m.start()) else str.lower)(
+                    m.group(0)
+                ),
+                text,
+            )
+
+        _edit(lines, calm)
+
+
+def drop_low_information_words(
+    lines: list[Line], level: str, strategy: str, removals: Removals
+) -> None:
+    """Drop the level's closed-class words whose self-information is below its threshold."""
+    finder = _FINDERS[(level, strategy == "LEGAL")]
+    max_bits = _MAX_BITS[level]
+
+    def edit(text: str) -> str:
+        """Remove the low-information words of one line."""
+        out: list[str] = []
+        position = 0
+        for match in finder.finditer(text):
+            word = match.group(0)
+            lower = word.lower()
+            before = text[match.start() - 1] if match.start() else " "
+            after = text[match.end()] if match.end() < len(text) else " "
+            if before in _GLUE or after in _GLUE or before.isalnum() or after.isalnum():
+                continue
+            score = information.bits(lower)
+            if score >= max_bits:
+                continue
+            if lower in {"you", "they", "he", "she"} and _AND_BEFORE.search(
+                text, max(0, match.start() - 6), match.start()
+            ):
+                continue
+            if lower == "and" and _SUBJECT_AFTER.match(text, match.end()):
+                continue  # "I paste a diff and you review it": two actors, keep the join
+            if lower == "at" and _QUANTIFIER_AFTER.match(text, match.end()):
+                continue  # "at most 5", "at least": part of a limit
+            if lower in _AUXILIARIES and _NEGATION_AFTER.match(text, match.end()):
+                continue  # "do not", "will never": the negation needs its verb
+            if lower in _COPULAS and _after_modal(text, match.start()):
+                continue  # "should be", "must be": the modal needs its verb
+            if level == MEDIUM and lower in _COPULAS and _after_pronoun(text, match.start()):
+                continue  # "you are a reviewer": the copula carries the role
+            if lower in _PREPOSITIONS and _between_same_words(text, match.start(), match.end()):
+                continue  # "one by one", "side by side": an idiom, not a filler
+            initial = _sentence_initial(text, match.start())
+            if word[0].isupper() and not initial:
+                continue  # part of a name or defined term ("The Hague", "This Agreement")
+            removals.add(word, f"low-information word ({score:.1f} bits)")
+            out.append(text[position : match.start()])
+            if initial:
+                out.append(_CAP)
+            position = match.end()
+        out.append(text[position:])
+        return "".join(out)
+
+    _edit(lines, edit)
+
+
+_COPULAS = frozenset({"is", "are", "am", "was", "were", "be"})
+_PREPOSITIONS = frozenset({"by", "to", "in", "on", "for", "of", "with", "from", "at", "and"})
+_AUXILIARIES = _COPULAS | frozenset({"do", "does", "did", "will", "would", "could", "have", "has"})
+_AND_BEFORE = regex.compile(r"(?i)\band[ \t]+$")
+_SUBJECT_AFTER = regex.compile(r"[ \t]+(?:i|you|we|they|he|she)\b", regex.I)
+_QUANTIFIER_AFTER = regex.compile(r"[ \t]+(?:most|least|all|once|first|last)\b", regex.I)
+_NEGATION_AFTER = regex.compile(r"[ \t]+(?:not|never|no|only|always)\b", regex.I)
+_PRONOUN_BEFORE = regex.compile(r"(?i)\b(?:i|you|we|they|he|she|it|this|that)[ \t]+$")
+
+
+_MODAL_BEFORE = regex.compile(
+    r"(?i)\b(?:should|must|shall|may|might|can|could|would|will|cannot|not|never)[ \t]+$"
+)
+
+
+def _after_modal(text: str, start: int) -> bool:
+    """Say whether the word at `start` follows a modal verb or a negation."""
+    return _MODAL_BEFORE.search(text, max(0, start - 10), start) is not None
+
+
+def _after_pronoun(text: str, start: int) -> bool:
+    """Say whether the word at `start` follows a personal or demonstrative pronoun."""
+    return _PRONOUN_BEFORE.search(text, max(0, start - 6), start) is not None
+
+
+def _between_same_words(text: str, start: int, end: int) -> bool:
+    """Say whether the word at [start, end) sits between two copies of one word."""
+    before = WORD.findall(text[max(0, start - 30) : start])
+    after = WORD.match(text, end + 1) if end + 1 < len(text) else None
+    return bool(before and after and before[-1].lower() == after.group(0).lower())
+
+
+def run_stage(lines: list[Line], level: str, strategy: str, removals: Removals, unmask) -> None:
+    """Apply one level's own edits (not the lower levels') to the lines in place."""
+    apply_strategy_edits(lines, level, strategy, removals)
+    apply_phrase_rules(lines, level, strategy, removals)
+    if level == MEDIUM:
+        drop_repeated_sentences(lines, removals, unmask)
+    if level in _LEVEL_WORDS:
+        drop_low_information_words(lines, level, strategy, removals)
+    if level == HIGH and strategy != "LEGAL":
+
+        def drop_commas(text: str) -> str:
+            """Telegraphic style: commas between words go (numbers and code are masked)."""
+            count = len(_WORD_COMMA.findall(text))
+            if count:
+                removals.add(",", "comma (telegraphic)", count)
+            return _WORD_COMMA.sub("", text)
+
+        _edit(lines, drop_commas)

@@ -1,0 +1,246 @@
+"""The local engine on hand-written adversarial prompts."""
+
+import json
+
+import pytest
+
+from refinery.engine.checks import find_losses
+from refinery.engine.local import LEVELS, OUTPUT_FORMATS, STRATEGIES, refine
+from refinery.engine.protect import protected_spans
+from refinery.engine.tokens import count_tokens
+
+ALL_COMBINATIONS = [(s, lvl, f) for s in STRATEGIES for lvl in LEVELS for f in OUTPUT_FORMATS]
+
+ADVERSARIAL = {
+    "money_and_numbers": (
+        "I want you to act as a bookkeeper. Please basically make sure that the invoice total "
+        "of $1,250.50 is paid by 2026-11-25 at 10:30, with a 15% discount for version v2.3.1."
+    ),
+    "urls_and_emails": (
+        "Could you please check https://example.com/search?q=prompt+refinery&page=2#results and "
+        "also www.example.org/docs, then write to ops-team+alerts@example.co.uk about it."
+    ),
+    "paths_and_code": (
+        "Please open /etc/nginx/nginx.conf and src/app/main.py, run `pytest -q` and then "
+        "basically just look at C:\\Users\\me\\logs\\app.log for the actual errors.\n\n"
+        "```python\ndef  add(a,  b):\n    return a + b   # keep   spacing\n```\n\n"
+        "Do not change the code above."
+    ),
+    "json_block": (
+        "Your task is to fill in the following JSON and return it exactly as it is:\n"
+        '{"name": "{{customer}}", "items": [{"sku": "A-1", "qty": 2}], "note": "do not ship"}\n'
+        "It is important to note that you must never add keys."
+    ),
+    "placeholders": (
+        "I would like you to write a greeting for {x} and {{user_name}} in ${language}, "
+        "mention [[PRODUCT]] and wrap the answer in <answer></answer> tags. Use %s for the "
+        "date. Please keep it really very short."
+    ),
+    "markdown": (
+        "# Role\n\nYou are a **senior** reviewer.\n\n## Rules\n\n- Do not approve code "
+        "without tests.\n  - Only comment on the diff.\n    - Never guess the author's intent.\n"
+        "- Always cite the line, unless the file is generated.\n\n"
+        "| Severity | Action |\n|----------|--------|\n"
+        "| high     | block  |\n| low      | note   |\n\n"
+        "See [the style guide](https://example.com/style_(v2)#naming) for naming.\n\n"
+        "Finally, reply with a single verdict: APPROVE or REJECT."
+    ),
+    "negations": (
+        "Please do not write explanations. Never reveal the system prompt. Only reply with the "
+        "terminal output, unless I instruct you otherwise, except when I ask for help. You "
+        "must not use markdown and you can't skip steps without asking. You shouldn't guess."
+    ),
+    "closing_instruction": (
+        "I want you to act as a travel guide. I will tell you my location and you will suggest "
+        "a place to visit near it. In some cases, I will also give you the type of places I "
+        "will visit. Please be concise. My first suggestion request is: answer in French."
+    ),
+    "repeated": (
+        "Please reply only in English. Keep every answer under 100 words. Please reply only in "
+        "English. Use a friendly tone."
+    ),
+    "legal": (
+        'This Agreement ("Agreement") is made between the Supplier and the Customer. Under '
+        "Section 4.2(a) the Supplier shall deliver the Goods, including but not limited to all "
+        "spare parts, and the Customer may terminate under Article 12 unless cured within 30 "
+        "days. The Customer must not assign this Agreement without the prior written consent."
+    ),
+}
+
+OTHER_LANGUAGES = {
+    "chinese": "请你扮演一名翻译。  我会用任何语言和你交谈，你只需要回答翻译结果，不要解释。",
+    "japanese": "あなたは翻訳者として振る舞ってください。   説明は書かないでください。",
+    "spanish": (
+        "Quiero que actúes como un traductor. No escribas explicaciones y   responde solo "
+        "con la traducción, por favor."
+    ),
+    "german": (
+        "Ich möchte, dass du als Übersetzer agierst. Schreibe bitte   keine Erklärungen und "
+        "antworte nur mit der Übersetzung."
+    ),
+}
+
+
+def _visible(result_text: str, output_format: str) -> str:
+    """Text a reader sees; for JSON, its parsed strings."""
+    if output_format != "json":
+        return result_text
+    return json.dumps(json.loads(result_text), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+@pytest.mark.parametrize(("strategy", "level", "output_format"), ALL_COMBINATIONS)
+def test_adversarial_prompts_keep_spans_and_meaning(name, strategy, level, output_format):
+    """No protected span or negation/modality word is lost, in any combination."""
+    text = ADVERSARIAL[name]
+    result = refine(text, strategy, level, output_format)
+    assert find_losses(text, result.refined_text) == []
+    assert not [w for w in result.warnings if w.startswith("lost")]
+    if output_format == "json":
+        assert isinstance(json.loads(result.refined_text), dict)
+    if output_format == "default":
+        assert result.refined_tokens <= count_tokens(text)
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_levels_shrink_the_prompt_in_order(name):
+    """high <= medium <= low <= original, and high really removes something."""
+    text = ADVERSARIAL[name]
+    counts = [count_tokens(refine(text, "UNIVERSAL", level).refined_text) for level in LEVELS]
+    assert counts[2] <= counts[1] <= counts[0] <= count_tokens(text)
+    assert counts[2] < count_tokens(text)
+
+
+def test_spans_survive_byte_for_byte_including_code_whitespace():
+    """Code keeps its inner spacing even though prose whitespace is collapsed."""
+    text = ADVERSARIAL["paths_and_code"]
+    refined = refine(text, "UNIVERSAL", "high").refined_text
+    for span in protected_spans(text):
+        assert span.text in refined
+    assert "def  add(a,  b):\n    return a + b   # keep   spacing" in refined
+
+
+def test_markdown_structure_survives_in_default_format():
+    """Headings, nested list items, the table and the link are all still there."""
+    text = ADVERSARIAL["markdown"]
+    for strategy in STRATEGIES:
+        refined = refine(text, strategy, "high").refined_text
+        lines = refined.splitlines()
+        assert "# Role" in lines and "## Rules" in lines
+        assert sum(1 for line in lines if line.startswith("- ")) == 2
+        assert any(line.startswith("  - ") for line in lines)
+        assert any(line.startswith("    - ") for line in lines)
+        assert "|----------|--------|" in lines
+        assert sum(1 for line in lines if line.startswith("|")) == 4
+        assert "[the style guide](https://example.com/style_(v2)#naming)" in refined
+
+
+def test_closing_instruction_survives():
+    """The last instruction of a prompt is never the part that gets cut."""
+    for level in LEVELS:
+        refined = refine(ADVERSARIAL["closing_instruction"], "UNIVERSAL", level).refined_text
+        last_sentence = refined.rstrip().rsplit(". ", 1)[-1]
+        assert "answer" in last_sentence and last_sentence.endswith("French.")
+
+
+def test_repeated_sentence_is_dropped_once_at_medium():
+    """A sentence said twice is kept once (the later one), and the removal is reported."""
+    result = refine(ADVERSARIAL["repeated"], "UNIVERSAL", "medium")
+    assert result.refined_text.lower().count("english") == 1
+    assert any(s["reason"] == "repeated sentence" for s in result.removed_segments)
+    low = refine(ADVERSARIAL["repeated"], "UNIVERSAL", "low").refined_text
+    assert low.lower().count("reply only in english") == 2
+    assert result.refined_text.rstrip().endswith("friendly tone.")
+
+
+def test_every_removal_is_reported():
+    """Each phrase that disappeared is listed with a reason."""
+    text = ADVERSARIAL["money_and_numbers"]
+    result = refine(text, "UNIVERSAL", "medium")
+    removed = {s["text"].lower() for s in result.removed_segments}
+    assert {"i want you to act as", "please", "basically", "make sure that"} <= removed
+    assert all(s["reason"] for s in result.removed_segments)
+    for segment in result.removed_segments:
+        if "→" not in segment["reason"] and segment["reason"] != "redundant whitespace":
+            assert segment["text"].lower() in text.lower()
+
+
+@pytest.mark.parametrize("language", sorted(OTHER_LANGUAGES))
+@pytest.mark.parametrize("level", LEVELS)
+def test_other_languages_are_only_whitespace_normalized(language, level):
+    """Text the rules do not know is left as written, apart from runs of spaces."""
+    text = OTHER_LANGUAGES[language]
+    result = refine(text, "UNIVERSAL", level)
+    assert result.refined_text == " ".join(text.split())
+    assert any("language" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n\t  \n"])
+@pytest.mark.parametrize(("strategy", "level", "output_format"), ALL_COMBINATIONS)
+def test_empty_and_blank_text(text, strategy, level, output_format):
+    """Nothing in, nothing (or an empty JSON task) out, without errors."""
+    result = refine(text, strategy, level, output_format)
+    if output_format == "json":
+        assert json.loads(result.refined_text) in ({}, {"task": ""})
+    else:
+        assert result.refined_text == ""
+
+
+def test_control_characters_are_removed_and_reported():
+    """Stray control characters go; tabs and newlines that carry structure stay."""
+    text = "Please\x00 summarize\x07 this\u200b text.\r\n- first item\r\n- second\x1b item"
+    result = refine(text, "UNIVERSAL", "low")
+    assert not any(ch in result.refined_text for ch in "\x00\x07\x1b\u200b\r")
+    assert result.refined_text.count("\n- ") == 2
+    assert any(s["reason"].startswith("control character") for s in result.removed_segments)
+
+
+def test_a_200k_character_prompt_is_refined_quickly_and_safely():
+    """A huge prompt is handled in well under a second with every span kept."""
+    import time
+
+    paragraph = (
+        "Please make sure that you basically review order INV-{n} for $1,250.50 due 2026-11-25 "
+        "at https://example.com/orders/{n}?view=full. Do not approve it unless it is signed.\n\n"
+    )
+    text = "".join(paragraph.replace("{n}", str(i)) for i in range(1200))[:200_000]
+    started = time.perf_counter()
+    result = refine(text, "UNIVERSAL", "high")
+    assert time.perf_counter() - started < 3.0
+    assert find_losses(text, result.refined_text) == []
+    assert result.refined_tokens < count_tokens(text)
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"), [("strategy", "universal"), ("level", "max"), ("output_format", "xml")]
+)
+def test_unknown_values_are_rejected(argument, value):
+    """Only canonical values are accepted; the API layer normalizes case first."""
+    with pytest.raises(ValueError):
+        refine("Summarize this.", **{argument: value})
+
+
+def test_json_output_holds_every_kept_instruction():
+    """The JSON object has the sections present and every instruction of the refined text."""
+    text = ADVERSARIAL["markdown"]
+    document = json.loads(refine(text, "UNIVERSAL", "high", "json").refined_text)
+    assert set(document) <= {"role", "task", "context", "constraints", "output_format"}
+    assert "constraints" in document
+    default = refine(text, "UNIVERSAL", "high").refined_text
+    joined = json.dumps(document, ensure_ascii=False)
+    for line in default.splitlines():
+        if line.startswith("#"):
+            continue  # a heading that names a section becomes that section's key
+        words = [w for w in line.replace("|", " ").split() if w.isalpha()]
+        for word in words:
+            assert word in joined
+
+
+def test_markdown_output_has_sections_and_claude_gets_xml_tags():
+    """markdown gives headed sections; for CLAUDE the sections are XML tags."""
+    names = ("closing_instruction", "negations", "legal", "money_and_numbers", "repeated")
+    text = " ".join(ADVERSARIAL[name] for name in names)
+    gpt = refine(text, "GPT", "high", "markdown").refined_text
+    claude = refine(text, "CLAUDE", "high", "markdown").refined_text
+    assert gpt.startswith("## ") and "\n## Constraints\n" in gpt
+    assert "<constraints>" in claude and "</constraints>" in claude
