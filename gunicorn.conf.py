@@ -1,11 +1,13 @@
 """gunicorn settings: gthread workers, since LLM provider calls are slow I/O."""
 
+import gc
 import multiprocessing
 import os
 
 _port = os.environ.get("PORT", "5000")
 bind = os.environ.get("BIND", f"0.0.0.0:{_port}")
 worker_class = "gthread"
+# One process per core for the CPU-bound local engine; threads for provider waits.
 workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # Above the slowest provider call (PROVIDER_TIMEOUT plus retries), so a worker is never
@@ -16,5 +18,23 @@ keepalive = 5
 # The app logs one line per request itself, with the request id.
 accesslog = None
 errorlog = "-"
-# Not preloaded: each worker builds its own pool and loads its own encodings after the fork.
+# Not preloaded: each worker builds its app and its pool after the fork, so no socket or
+# thread is ever shared between processes. Only the engine's read-only data is loaded in
+# the master (when_ready below).
 preload_app = False
+
+
+def when_ready(server):
+    """Load the engine's tables and the o200k encoding once, before the workers fork.
+
+    They are read-only and hold no socket, thread or lock, so every worker shares the
+    master's copy (copy-on-write) instead of building its own: less memory per worker and
+    no slow first request. gc.freeze keeps the workers' collector from touching (and so
+    copying) those pages.
+    """
+    from refinery.engine.information import warm_up
+    from refinery.engine.local import refine
+
+    warm_up()
+    refine("Please could you warm up the engine?", "UNIVERSAL", "medium", "default")
+    gc.freeze()

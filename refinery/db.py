@@ -25,11 +25,13 @@ class TenantConnection(psycopg2.extensions.connection):
     organization_id: str | None = None
 
 
-class TenantCursor(psycopg2.extras.RealDictCursor):
+class TenantCursor(psycopg2.extensions.cursor):
     """Runs every statement as the connection's organization, for row-level security.
 
     The set_config is sent in the same message as the statement, so it costs no round
     trip and, being transaction-local, cannot leak into the next borrower's work.
+    Rows come back as plain dicts keyed by column name: built with dict(zip()), several
+    times faster than psycopg2's RealDictRow, which fills each row one Python call a column.
     """
 
     def execute(self, query, vars=None):
@@ -37,6 +39,28 @@ class TenantCursor(psycopg2.extras.RealDictCursor):
         organization = self.connection.organization_id
         prefix = self.mogrify(_SET_ORGANIZATION, (str(organization) if organization else "",))
         return super().execute(prefix + self.mogrify(query, vars))
+
+    def _as_dicts(self, rows: list[tuple]) -> list[dict]:
+        """Rows as dicts keyed by column name."""
+        names = [column.name for column in self.description]
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def fetchone(self) -> dict | None:
+        """The next row, or None."""
+        row = super().fetchone()
+        return None if row is None else self._as_dicts([row])[0]
+
+    def fetchmany(self, size=None) -> list[dict]:
+        """The next rows, up to size (arraysize by default)."""
+        return self._as_dicts(super().fetchmany(self.arraysize if size is None else size))
+
+    def fetchall(self) -> list[dict]:
+        """Every remaining row."""
+        return self._as_dicts(super().fetchall())
+
+    def __iter__(self):
+        """Iterate over the remaining rows."""
+        return iter(self.fetchall())
 
 
 class Pool:
