@@ -260,3 +260,16 @@ def test_seed_refuses_production(clean_db):
     result = _run_seed(clean_db, "production")
     assert result.returncode == 1
     assert "refusing" in result.stderr
+
+
+def test_the_app_connects_as_refinery_app_derived_from_database_url(tmp_path):
+    env = {**BASE_ENV, "DATABASE_URL": "postgresql://owner:s3cret@db.internal:5432/refinery"}
+    assert load_config(env, tmp_path).app_database_url == (
+        "postgresql://refinery_app@db.internal:5432/refinery"
+    )
+    with_password = load_config({**env, "APP_DATABASE_PASSWORD": "p@ss/word"}, tmp_path)
+    assert with_password.app_database_url == (
+        "postgresql://refinery_app:p%40ss%2Fword@db.internal:5432/refinery"
+    )
+    explicit = load_config({**env, "APP_DATABASE_URL": "postgresql://app@pgbouncer/r"}, tmp_path)
+    assert explicit.app_database_url == "postgresql://app@pgbouncer/r"
