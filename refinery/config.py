@@ -97,26 +97,26 @@ def _duration(name: str, raw: str) -> int:
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
-def _integer(name: str, raw: str, low: int, high: int) -> int:
-    """Parse an integer within [low, high]."""
+def _ranged(name: str, raw: str, low: float, high: float, kind: type = int):
+    """Parse a whole (kind=int) or decimal (kind=float) number within [low, high]."""
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+        expected = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{name}: expected {expected}, got {raw!r}") from None
     if not low <= value <= high:
         raise ConfigError(f"{name}: expected a number from {low} to {high}, got {value}")
     return value
+
+
+def _integer(name: str, raw: str, low: int, high: int) -> int:
+    """Parse an integer within [low, high]."""
+    return _ranged(name, raw, low, high, int)
 
 
 def _number(name: str, raw: str, low: float, high: float) -> float:
     """Parse a decimal number within [low, high]."""
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}: expected a number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}: expected a number from {low} to {high}, got {value}")
-    return value
+    return _ranged(name, raw, low, high, float)
 
 
 def _boolean(name: str, raw: str) -> bool:

@@ -31,8 +31,14 @@ def with_database(url: str, name: str) -> str:
     return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
-def ensure_database(admin_url: str, name: str, fresh: bool = False) -> str:
-    """Create database `name` if missing (dropping it first when fresh); return its URL."""
+def ensure_database(
+    admin_url: str, name: str, fresh: bool = False, synchronous_commit: str | None = None
+) -> str:
+    """Create database `name` if missing (dropping it first when fresh); return its URL.
+
+    synchronous_commit, when given, becomes the database's default (throwaway test and
+    benchmark databases may not need to wait for the disk).
+    """
     conn = psycopg2.connect(admin_url)
     conn.autocommit = True
     try:
@@ -44,6 +50,12 @@ def ensure_database(admin_url: str, name: str, fresh: bool = False) -> str:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
             if cur.fetchone() is None:
                 cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            if synchronous_commit is not None:
+                cur.execute(
+                    sql.SQL("ALTER DATABASE {} SET synchronous_commit = {}").format(
+                        sql.Identifier(name), sql.Literal(synchronous_commit)
+                    )
+                )
     finally:
         conn.close()
     return with_database(admin_url, name)

@@ -156,13 +156,8 @@ def fresh_database(name: str, synchronous_commit: str = "on") -> str:
     server = os.environ.get("DATABASE_URL") or server_url()
     if name.startswith("refinery_test") or name == "refinery":
         sys.exit(f"refusing to recreate {name}: pick a benchmark database name")
-    url = ensure_database(server, name, fresh=True)
+    url = ensure_database(server, name, fresh=True, synchronous_commit=synchronous_commit)
     apply_schema(url)
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = {synchronous_commit}')
-    conn.close()
     return url
 
 

@@ -49,14 +49,9 @@ def database_url() -> str:
     name = os.environ.get("TEST_DATABASE_NAME", "refinery_test")
     if urlsplit(server).path.strip("/") == name:
         pytest.exit(f"DATABASE_URL already names {name}; the tests drop and recreate it")
-    url = ensure_database(server, name, fresh=True)
-    apply_schema(url)
     # A throwaway database: commits need not wait for the disk.
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-    conn.close()
+    url = ensure_database(server, name, fresh=True, synchronous_commit="off")
+    apply_schema(url)
     return url
 
 

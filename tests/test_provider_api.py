@@ -340,3 +340,24 @@ def test_rotate_keys_reencrypts_under_the_first_key(admin, clean_db, fake):
         "/api/optimize", json={"text": TEXT, "provider": "openai"}, headers=Auth.header(token)
     )
     assert response.status_code == 200
+
+
+def test_a_stored_endpoint_is_checked_again_before_each_call(clean_db, fake):
+    # Saved while private endpoints were allowed; the operator has since turned that off.
+    allowing = create_app(make_config(clean_db, **provider_settings(fake.url))).test_client()
+    header = Auth.header(Auth(allowing).register("acme")["accessToken"])
+    saved = allowing.put(
+        "/api/providers/openai",
+        json={"apiKey": ORG_KEY, "endpoint": fake.url},
+        headers=header,
+    )
+    assert saved.status_code == 201
+    strict = {**provider_settings(fake.url), "ALLOW_PRIVATE_PROVIDER_ENDPOINTS": "false"}
+    client = create_app(make_config(clean_db, **strict)).test_client()
+    response = client.post(
+        "/api/optimize", json={"text": TEXT, "provider": "openai"}, headers=header
+    )
+    assert response.status_code == 400
+    assert response.get_json()["code"] == "provider_endpoint_refused"
+    assert fake.calls() == []
+    assert _used(clean_db) == 0
