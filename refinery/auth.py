@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, current_app, g, jsonify, request
-from flask_jwt_extended import get_jwt
 
 from refinery import audit, db
 from refinery.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationError
@@ -172,7 +171,7 @@ def refresh():
 def logout():
     """End the caller's session: its access and refresh tokens stop working."""
     with db.transaction(g.principal["organization_id"]) as conn:
-        sessions.revoke_session(conn, get_jwt()["sid"], "logout")
+        sessions.revoke_session(conn, g.principal["session_id"], "logout")
         audit.record(conn, "auth.logout")
     return "", 204
 

@@ -10,19 +10,31 @@ from contextlib import contextmanager
 import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
-from flask import current_app
+from flask import current_app, g, has_request_context
 
-from refinery.errors import DatabaseUnavailable
+from refinery.errors import DatabaseUnavailable, Unauthorized
 
 # Errors that mean the connection itself is unusable (server restart, network cut).
 _BROKEN = (psycopg2.OperationalError, psycopg2.InterfaceError)
 _SET_ORGANIZATION = "SELECT set_config('app.current_org', %s, true);"
+# A folded session check (identity.login_required(fold_session_check=True)): the request's
+# (organization id, session id, user id) waits in flask.g under this name until a statement
+# acting for that organization carries it.
+PENDING_SESSION = "pending_session_check"
+_REQUIRE_SESSION = "SELECT refinery_require_session(%s, %s);"
+# The SQLSTATE refinery_require_session raises for an ended session.
+SESSION_ENDED = "RF401"
 
 
 class TenantConnection(psycopg2.extensions.connection):
-    """A connection that knows which organization it currently acts for."""
+    """A connection that knows which organization it currently acts for.
+
+    session_check, when set, is a login session (id, user id) that must still be live: the
+    next statement checks it in the same message, then it is cleared.
+    """
 
     organization_id: str | None = None
+    session_check: tuple[str, str] | None = None
 
 
 class TenantCursor(psycopg2.extensions.cursor):
@@ -35,10 +47,20 @@ class TenantCursor(psycopg2.extensions.cursor):
     """
 
     def execute(self, query, vars=None):
-        """Prefix the statement with the organization setting."""
-        organization = self.connection.organization_id
+        """Prefix the statement with the organization setting (and a pending session check).
+
+        The session check raises SESSION_ENDED inside PostgreSQL, before the statement
+        runs, when the session has ended; in the same message, so it costs no round trip.
+        """
+        conn = self.connection
+        organization = conn.organization_id
         prefix = self.mogrify(_SET_ORGANIZATION, (str(organization) if organization else "",))
-        return super().execute(prefix + self.mogrify(query, vars))
+        check = conn.session_check
+        if check is not None:
+            prefix += self.mogrify(_REQUIRE_SESSION, check)
+        result = super().execute(prefix + self.mogrify(query, vars))
+        conn.session_check = None
+        return result
 
     def _as_dicts(self, rows: list[tuple]) -> list[dict]:
         """Rows as dicts keyed by column name."""
@@ -155,26 +177,39 @@ def _checked_out(
     conn = pool.acquire()
     conn.autocommit = autocommit  # a flag on the client: no round trip
     conn.organization_id = organization_id
+    pending = g.get(PENDING_SESSION) if has_request_context() else None
+    if pending is not None and pending[0] == organization_id:
+        conn.session_check = pending[1:]
+    else:
+        pending = None
     broken = False
     try:
         yield conn
         if not autocommit:
             conn.commit()
+        if pending is not None and conn.session_check is None:
+            g.pop(PENDING_SESSION, None)  # a statement carried the check and it passed
     except _BROKEN as error:
         # A statement timeout leaves the connection usable; a server restart does not.
         broken = bool(conn.closed)
         if not broken and not autocommit:
             conn.rollback()
         raise DatabaseUnavailable() from error
-    except BaseException:
+    except BaseException as error:
         if not autocommit:
             try:
                 conn.rollback()
             except _BROKEN:
                 broken = True
+        if getattr(error, "pgcode", None) == SESSION_ENDED:
+            g.pop(PENDING_SESSION, None)
+            raise Unauthorized(
+                "The session has ended; log in again.", code="token_revoked"
+            ) from None
         raise
     finally:
         conn.organization_id = None
+        conn.session_check = None
         pool.release(conn, broken=broken)
 
 

@@ -9,15 +9,14 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
-from flask import Flask, g, request
+import jwt as pyjwt
+from flask import Flask, current_app, g, request
 from flask_jwt_extended import (
     JWTManager,
     create_access_token,
     create_refresh_token,
-    current_user,
     decode_token,
     get_jti,
-    verify_jwt_in_request,
 )
 
 from refinery import db
@@ -29,7 +28,11 @@ API_KEY_PREFIX = "rfy_"
 
 
 def init_jwt(app: Flask) -> None:
-    """Configure flask-jwt-extended: HS256 only, headers only, our JSON errors."""
+    """Configure flask-jwt-extended (issuing, refresh tokens): HS256 only, our JSON errors.
+
+    Access tokens on every authenticated request are checked by _access_claims below,
+    with PyJWT directly, under the same rules.
+    """
     config = app.config["REFINERY"]
     app.config.update(
         JWT_SECRET_KEY=config.jwt_secret,
@@ -48,23 +51,68 @@ def init_jwt(app: Flask) -> None:
     jwt.unauthorized_loader(lambda reason: reject("Authentication is required.", "unauthorized"))
     jwt.invalid_token_loader(lambda reason: reject("The token is invalid."))
     jwt.expired_token_loader(lambda header, data: reject("The token has expired.", "token_expired"))
-    jwt.revoked_token_loader(lambda header, data: reject("The token was revoked.", "token_revoked"))
-    jwt.user_lookup_error_loader(
-        lambda header, data: reject("The session has ended; log in again.", "token_revoked")
-    )
     jwt.token_verification_failed_loader(lambda header, data: reject("The token is invalid."))
 
-    @jwt.user_lookup_loader
-    def load_principal(header: dict, data: dict) -> dict | None:
-        """The member behind an access token, while its session lives."""
-        try:
-            for claim in ("sid", "sub", "org"):
-                uuid.UUID(str(data[claim]))
-        except (ValueError, KeyError):
-            return None
-        # The organization comes from our own signature: it scopes the lookup itself.
-        with db.reading(data["org"]) as conn:
-            return sessions.active_principal(conn, data["sid"], data["sub"])
+
+def _session_ended() -> Unauthorized:
+    """401 for an access token whose login session was ended (logout, reuse, removal)."""
+    return Unauthorized("The session has ended; log in again.", code="token_revoked")
+
+
+def _bearer_token() -> str:
+    """The token of the Authorization header's Bearer credentials; else 401 unauthorized."""
+    header = request.headers.get("Authorization")
+    if header:
+        for credentials in header.split(","):
+            scheme, _, token = credentials.strip().partition(" ")
+            if scheme.lower() == "bearer":
+                return token.strip()
+    raise Unauthorized("Authentication is required.", code="unauthorized")
+
+
+def _access_claims() -> dict:
+    """Verify the presented access token (signature, HS256 only, expiry, type, claims).
+
+    PyJWT directly, once: the same checks flask-jwt-extended made, without its per-request
+    machinery. 401 token_expired or invalid_token.
+    """
+    token = _bearer_token()
+    try:
+        claims = pyjwt.decode(
+            token,
+            current_app.config["JWT_SECRET_KEY"],
+            algorithms=["HS256"],
+            options={"require": ["exp", "sub"]},
+        )
+    except pyjwt.ExpiredSignatureError:
+        raise Unauthorized("The token has expired.", code="token_expired") from None
+    except pyjwt.InvalidTokenError:
+        raise Unauthorized("The token is invalid.", code="invalid_token") from None
+    try:
+        if claims.get("type") != "access":
+            raise ValueError("not an access token")
+        for claim in ("sid", "sub", "org"):
+            uuid.UUID(claims[claim])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise Unauthorized("The token is invalid.", code="invalid_token") from None
+    return claims
+
+
+def _session_principal(organization_id: str, session_id: str, user_id: str) -> dict:
+    """The member behind a live session (its own round trip); else 401 token_revoked."""
+    # The organization comes from our own signature: it scopes the lookup itself.
+    with db.reading(organization_id) as conn:
+        principal = sessions.active_principal(conn, session_id, user_id)
+    if principal is None:
+        raise _session_ended()
+    return dict(principal)
+
+
+def _settle_session() -> None:
+    """Check a folded session check that no statement of the request carried; else 401."""
+    pending = g.pop(db.PENDING_SESSION, None)
+    if pending is not None:
+        _session_principal(*pending)
 
 
 def issue_tokens(user: dict, session_id: str) -> tuple[str, str, str]:
@@ -125,11 +173,22 @@ def _api_key_principal(key: str) -> dict:
     return dict(principal)
 
 
-def login_required(role: str | None = None, allow_api_key: bool = False) -> Callable:
+def login_required(
+    role: str | None = None, allow_api_key: bool = False, fold_session_check: bool = False
+) -> Callable:
     """Require a live access token, or an API key where allowed, and the role when given.
 
-    Sets g.principal: {user_id, api_key_id, organization_id, role, email}.
+    Sets g.principal: {user_id, api_key_id, organization_id, role, email, session_id}.
+
+    fold_session_check: for views that need only the member's id and organization (not
+    role or e-mail), the check that the token's session is still live is not a round trip
+    of its own but rides in front of the view's first statement (db.PENDING_SESSION), which
+    fails with 401 token_revoked when the session has ended. A view that sends no statement,
+    or fails before it does, is checked with its own round trip before it answers. role and
+    email are then None.
     """
+    if fold_session_check and role is not None:
+        raise ValueError("a role check needs the member's current role: no folded check")
 
     def decorate(view: Callable) -> Callable:
         limited = limit_caller(view)
@@ -145,8 +204,27 @@ def login_required(role: str | None = None, allow_api_key: bool = False) -> Call
                         code="api_key_not_allowed",
                     )
             else:
-                verify_jwt_in_request()
-                principal = dict(current_user)
+                claims = _access_claims()
+                if not fold_session_check:
+                    principal = _session_principal(claims["org"], claims["sid"], claims["sub"])
+                else:
+                    principal = {
+                        "user_id": claims["sub"],
+                        "api_key_id": None,
+                        "organization_id": claims["org"],
+                        "role": None,
+                        "email": None,
+                        "session_id": claims["sid"],
+                    }
+                    g.principal = principal
+                    setattr(g, db.PENDING_SESSION, (claims["org"], claims["sid"], claims["sub"]))
+                    try:
+                        response = limited(*args, **kwargs)
+                    except Exception:
+                        _settle_session()  # a dead session's 401 comes first
+                        raise
+                    _settle_session()
+                    return response
             if role is not None and principal["role"] != role:
                 raise Forbidden(f"This requires the {role} role.")
             g.principal = principal

@@ -55,7 +55,7 @@ def _read_request() -> pipeline.OptimizeRequest:
 
 
 @bp.post("")
-@login_required(allow_api_key=True)
+@login_required(allow_api_key=True, fold_session_check=True)
 def optimize():
     """Refine one prompt, record it, and charge one request of the monthly quota."""
     optimize_request = _read_request()
@@ -87,7 +87,7 @@ def optimize():
 
 
 @bp.get("/history")
-@login_required(allow_api_key=True)
+@login_required(allow_api_key=True, fold_session_check=True)
 def history():
     """The organization's optimizations, newest first, without the full texts."""
     fields = Fields(request.args.to_dict())
@@ -106,7 +106,7 @@ def history():
 
 
 @bp.get("/history/<raw_id>")
-@login_required(allow_api_key=True)
+@login_required(allow_api_key=True, fold_session_check=True)
 def history_detail(raw_id: str):
     """One whole record of the organization."""
     with db.reading(g.principal["organization_id"]) as conn:
@@ -119,7 +119,7 @@ def history_detail(raw_id: str):
 
 
 @bp.delete("/history/<raw_id>")
-@login_required(allow_api_key=True)
+@login_required(allow_api_key=True, fold_session_check=True)
 def history_delete(raw_id: str):
     """Erase one record (for a prompt that held something private)."""
     with db.transaction(g.principal["organization_id"]) as conn:

@@ -39,7 +39,7 @@ def _price_per_token() -> dict[str, float]:
 
 
 @bp.get("")
-@login_required(allow_api_key=True)
+@login_required(allow_api_key=True, fold_session_check=True)
 def get_usage():
     """Plan and quota, then totals, per provider and per day over [from, to)."""
     fields = Fields(request.args.to_dict())

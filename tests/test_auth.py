@@ -316,3 +316,19 @@ def test_missing_credentials_is_401(client):
     response = client.get("/api/auth/me")
     assert response.status_code == 401
     assert response.get_json()["code"] == "unauthorized"
+
+
+def test_bearer_scheme_is_case_insensitive_and_tokens_need_exp_and_type(client, auth):
+    registered = auth.register("acme")
+    token = registered["accessToken"]
+    lower = client.get("/api/auth/me", headers={"Authorization": f"bearer {token}"})
+    assert lower.status_code == 200
+    claims = _claims_of(token)
+    for missing in ("exp", "type", "sid"):
+        forged = _forge({k: v for k, v in claims.items() if k != missing})
+        response = client.get("/api/optimize/history", headers=auth.header(forged))
+        assert response.status_code == 401, missing
+        assert response.get_json()["code"] == "invalid_token"
+    response = client.get("/api/optimize/history", headers={"Authorization": "Bearer"})
+    assert response.status_code == 401
+    assert response.get_json()["code"] == "invalid_token"

@@ -6,12 +6,13 @@ import json
 import uuid
 from datetime import UTC, datetime
 
+import jwt
 import psycopg2
 import pytest
 
 from refinery import create_app
 from refinery.engine.tokens import count_tokens
-from tests.conftest import Auth, make_config
+from tests.conftest import JWT_SECRET, Auth, make_config
 
 PROMPT = (
     "Could you please write a short summary of the report at https://example.com/q3?id=7 "
@@ -267,3 +268,39 @@ def test_another_organizations_history_is_invisible(client, auth):
 def test_malformed_or_unknown_ids_are_404(client, member, raw_id):
     assert client.get(f"/api/optimize/history/{raw_id}", headers=member).status_code == 404
     assert client.delete(f"/api/optimize/history/{raw_id}", headers=member).status_code == 404
+
+
+def test_a_logged_out_token_neither_optimizes_nor_reads(client, auth, clean_db):
+    # The session check rides in front of each route's statement: it must still stop
+    # everything, charge nothing and store nothing, and answer 401 before any other error.
+    registered = auth.register("acme")
+    headers = auth.header(registered["accessToken"])
+    assert client.post("/api/optimize", json={"text": PROMPT}, headers=headers).status_code == 200
+    assert client.post("/api/auth/logout", headers=headers).status_code == 204
+
+    for response in (
+        client.post("/api/optimize", json={"text": PROMPT}, headers=headers),
+        client.post("/api/optimize", json={"text": " "}, headers=headers),
+        client.get("/api/optimize/history", headers=headers),
+        client.get("/api/optimize/history?limit=oops", headers=headers),
+        client.get(f"/api/optimize/history/{uuid.uuid4()}", headers=headers),
+        client.get("/api/optimize/history/not-an-id", headers=headers),
+        client.delete(f"/api/optimize/history/{uuid.uuid4()}", headers=headers),
+        client.get("/api/usage", headers=headers),
+    ):
+        assert response.status_code == 401, response.get_json()
+        assert response.get_json()["code"] == "token_revoked"
+    assert _count_rows(clean_db, "SELECT count(*) FROM optimizations") == 1
+    assert _count_rows(clean_db, "SELECT sum(used_requests) FROM subscriptions") == 1
+
+
+def test_a_live_token_of_another_member_session_is_refused(client, auth):
+    # A token naming a session that is not its member's is refused on the folded path too.
+    first = auth.register("acme")
+    second = auth.register("other")
+    claims = jwt.decode(first["accessToken"], JWT_SECRET, algorithms=["HS256"])
+    other = jwt.decode(second["accessToken"], JWT_SECRET, algorithms=["HS256"])
+    forged = jwt.encode({**claims, "sid": other["sid"]}, JWT_SECRET, algorithm="HS256")
+    response = client.get("/api/optimize/history", headers=auth.header(forged))
+    assert response.status_code == 401
+    assert response.get_json()["code"] == "token_revoked"
