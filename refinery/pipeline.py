@@ -69,8 +69,10 @@ def _savings(original_tokens: int, refined_tokens: int) -> tuple[int, float]:
     return saved, percent
 
 
-def _base_record(principal: dict, request: OptimizeRequest) -> dict:
-    """The fields every record of this request shares."""
+def _base_record(
+    principal: dict, request: OptimizeRequest, original_tokens: int | None = None
+) -> dict:
+    """The fields every record of this request shares (original_tokens: when already counted)."""
     return {
         "organization_id": principal["organization_id"],
         "user_id": principal.get("user_id"),
@@ -81,7 +83,9 @@ def _base_record(principal: dict, request: OptimizeRequest) -> dict:
         "output_format": request.output_format,
         "original_text": request.text,
         "tokenizer": DEFAULT_ENCODING,
-        "original_tokens": count_tokens(request.text),
+        "original_tokens": (
+            count_tokens(request.text) if original_tokens is None else original_tokens
+        ),
     }
 
 
@@ -96,14 +100,21 @@ NOT_SHORTER = "The result was not shorter than the input, so the input is return
 
 
 def _finish(
-    record: dict, refined_text: str, removed: list, warnings: list, must_be_shorter: bool
+    record: dict,
+    refined_text: str,
+    removed: list,
+    warnings: list,
+    must_be_shorter: bool,
+    refined_tokens: int | None = None,
 ) -> None:
     """Fill in the result and its savings, never worse than the input (one rule for all).
 
     must_be_shorter: an LLM's rewrite that saves nothing is not worth its risk, so the input
     is kept; the local engine's may tie (whitespace normalized, nothing else to remove).
+    refined_tokens: the refined text's count when already known (the local engine's).
     """
-    refined_tokens = count_tokens(refined_text)
+    if refined_tokens is None:
+        refined_tokens = count_tokens(refined_text)
     original_tokens = record["original_tokens"]
     if refined_tokens > original_tokens or (must_be_shorter and refined_tokens == original_tokens):
         # A JSON envelope around a tiny prompt, or a provider's longer rewrite.
@@ -124,9 +135,17 @@ def _finish(
 def refine_locally(principal: dict, request: OptimizeRequest) -> dict:
     """Run the local engine; return the finished record, not yet stored."""
     started = time.perf_counter()
-    record = _base_record(principal, request)
     result = local.refine(request.text, request.strategy, request.level, request.output_format)
-    _finish(record, result.refined_text, result.removed_segments, result.warnings, False)
+    # The engine counted both texts with the same encoding: not counted twice.
+    record = _base_record(principal, request, result.original_tokens)
+    _finish(
+        record,
+        result.refined_text,
+        result.removed_segments,
+        result.warnings,
+        False,
+        result.refined_tokens,
+    )
     record.update(model=LOCAL_MODEL, duration_ms=round((time.perf_counter() - started) * 1000))
     return record
 
