@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.extras
 from flask import current_app, g, has_request_context
 
 from refinery.errors import DatabaseUnavailable, Unauthorized
+from refinery.queries.prepared import Prepared
 
+log = logging.getLogger("refinery.db")
+# Whether this process PREPAREs hot statements (TenantCursor.execute_prepared).
+_prepared_statements = {"enabled": True}
 # Errors that mean the connection itself is unusable (server restart, network cut).
 _BROKEN = (psycopg2.OperationalError, psycopg2.InterfaceError)
 _SET_ORGANIZATION = "SELECT set_config('app.current_org', %s, true);"
@@ -35,6 +41,10 @@ class TenantConnection(psycopg2.extensions.connection):
 
     organization_id: str | None = None
     session_check: tuple[str, str] | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.prepared: set[str] = set()  # names of the statements PREPAREd on it
 
 
 class TenantCursor(psycopg2.extensions.cursor):
@@ -61,6 +71,33 @@ class TenantCursor(psycopg2.extensions.cursor):
         result = super().execute(prefix + self.mogrify(query, vars))
         conn.session_check = None
         return result
+
+    def execute_prepared(self, statement: Prepared, params: dict):
+        """Run a Prepared statement, PREPAREing it first on this connection if needed.
+
+        Only outside a transaction, where a failed statement can be sent again: a pooler
+        that gives each transaction another server connection (PgBouncer in transaction
+        mode) loses PREPAREd statements between messages, which shows up as one missing at
+        EXECUTE or one already there at PREPARE. Then this process stops preparing and
+        sends the plain statement from then on; nothing of the failed one took effect.
+        """
+        conn = self.connection
+        if _prepared_statements["enabled"] and conn.autocommit:
+            try:
+                if statement.name not in conn.prepared:
+                    self.execute(statement.definition)
+                    conn.prepared.add(statement.name)
+                return self.execute(statement.call, statement.values(params))
+            except (
+                psycopg2.errors.InvalidSqlStatementName,
+                psycopg2.errors.DuplicatePreparedStatement,
+            ):
+                _prepared_statements["enabled"] = False
+                log.warning(
+                    "prepared statements do not survive between statements on this "
+                    "database connection (a pooler in transaction mode?): sending plain ones"
+                )
+        return self.execute(statement.query, params)
 
     def _as_dicts(self, rows: list[tuple]) -> list[dict]:
         """Rows as dicts keyed by column name."""

@@ -10,7 +10,7 @@ import jwt
 import psycopg2
 import pytest
 
-from refinery import create_app
+from refinery import create_app, db
 from refinery.engine.tokens import count_tokens
 from tests.conftest import JWT_SECRET, Auth, make_config
 
@@ -304,3 +304,27 @@ def test_a_live_token_of_another_member_session_is_refused(client, auth):
     response = client.get("/api/optimize/history", headers=auth.header(forged))
     assert response.status_code == 401
     assert response.get_json()["code"] == "token_revoked"
+
+
+@pytest.mark.parametrize("lose", ["server_side", "client_side"])
+def test_optimize_falls_back_when_prepared_statements_do_not_last(
+    app, client, auth, clean_db, monkeypatch, lose
+):
+    # Behind a pooler in transaction mode a PREPAREd statement is missing at EXECUTE, or
+    # already there at PREPARE: the request still succeeds, once, with the plain statement.
+    monkeypatch.setitem(db._prepared_statements, "enabled", True)
+    headers = auth.header(auth.register("acme")["accessToken"])
+    assert client.post("/api/optimize", json={"text": PROMPT}, headers=headers).status_code == 200
+    with app.app_context():
+        for conn in db.get_pool()._idle:
+            if lose == "server_side":
+                with conn.cursor() as cur:
+                    cur.execute("DEALLOCATE ALL")
+            else:
+                conn.prepared.clear()
+    for used in (2, 3):
+        response = client.post("/api/optimize", json={"text": PROMPT}, headers=headers)
+        assert response.status_code == 200
+        assert response.get_json()["usage"]["used"] == used
+    assert db._prepared_statements["enabled"] is False
+    assert _count_rows(clean_db, "SELECT count(*) FROM optimizations") == 3
