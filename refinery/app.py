@@ -1,0 +1,93 @@
+"""The application factory: settings, extensions, blueprints, error handlers, CLI."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask_cors import CORS
+from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from refinery.config import Config, load_config
+
+# An API serves no pages: nothing may be loaded, framed or submitted from its responses.
+_CSP = {"default-src": "'none'", "frame-ancestors": "'none'"}
+_EXPOSED_HEADERS = [
+    "X-Request-ID",
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+]
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers, CLI. Opens nothing."""
+    from refinery import (
+        audit,
+        auth,
+        cli,
+        health,
+        keys,
+        members,
+        openapi,
+        optimize,
+        organization,
+        providers,
+        usage,
+    )
+    from refinery.errors import register_error_handlers
+    from refinery.identity import init_jwt
+    from refinery.ratelimit import init_rate_limits
+    from refinery.requestlog import init_request_log
+
+    config = config or load_config()
+    app = Flask(__name__)
+    app.config["REFINERY"] = config
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False  # prompts in any language stay readable (and shorter)
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("refinery").setLevel(config.log_level)
+
+    if config.proxy_count:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=config.proxy_count,
+            x_proto=config.proxy_count,
+            x_host=config.proxy_count,
+        )
+    Talisman(
+        app,
+        force_https=config.force_https,
+        strict_transport_security=config.force_https,
+        content_security_policy=_CSP,
+        session_cookie_secure=config.force_https,
+    )
+    if config.cors_origins:
+        CORS(
+            app,
+            resources={r"/api/*": {"origins": list(config.cors_origins)}},
+            expose_headers=_EXPOSED_HEADERS,
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+        )
+
+    init_request_log(app)
+    init_rate_limits(app)
+    init_jwt(app)
+    register_error_handlers(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(optimize.bp)
+    app.register_blueprint(providers.bp)
+    app.register_blueprint(members.bp)
+    app.register_blueprint(organization.bp)
+    app.register_blueprint(keys.bp)
+    app.register_blueprint(usage.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(openapi.bp)
+    cli.register(app)
+    return app
