@@ -40,5 +40,5 @@ def when_ready(server):
     from refinery.engine.local import refine
 
     warm_up()
-    refine("Please could you warm up the engine?", "UNIVERSAL", "medium", "default")
+    refine("Please could you warm up the engine?", "UNIVERSAL", "high", "default")
     gc.freeze()

@@ -15,9 +15,9 @@ class Removals:
         self._unmask = unmask
 
     def add(self, text: str, reason: str, count: int = 1) -> None:
-        """Record that `text` was removed (or rewritten) for `reason`."""
+        """Record that `text` (masked; shown unmasked) was removed or rewritten for `reason`."""
         if text:
-            self._counts[(self._unmask(text), reason)] += count
+            self._counts[(text, reason)] += count
 
     def extend(self, other: Removals) -> None:
         """Add another record's entries to this one."""
@@ -25,8 +25,11 @@ class Removals:
 
     def as_list(self) -> list[dict]:
         """Return [{text, reason}] in first-seen order, with repeat counts in the reason."""
-        segments = []
+        merged: Counter[tuple[str, str]] = Counter()
         for (text, reason), count in self._counts.items():
+            merged[(self._unmask(text) if "\ue000" in text else text, reason)] += count
+        segments = []
+        for (text, reason), count in merged.items():
             if reason == "redundant whitespace" or count == 1:
                 segments.append({"text": text, "reason": reason})
             else:

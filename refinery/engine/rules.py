@@ -95,6 +95,7 @@ _POLITE = {
     r"please": "",
     r"kindly": "",
     r"(?:i )?(?:would )?(?:really )?appreciate (?:it )?if you (?:could|would|can)": "",
+    r"(?:i )?(?:would |'d |’d )?(?:really )?appreciate (?:it|your help)[.!]?": "",
     r"thank you(?: (?:so|very) much)?(?: in advance)?[.!]?": "",
     r"thanks(?: (?:so|a lot|in advance))?[.!]?": "",
     r"i (?:want|would like|need|'d like|’d like) you to": "",

@@ -75,21 +75,31 @@ _HIGH_WORDS = _MEDIUM_WORDS | frozenset(
     | {"her", "him", "will", "would", "could", "do", "does", "did", "have", "has", "had"}
 )
 _LEGAL_WORDS = frozenset({"just", "really", "so"})
+information.register(_HIGH_WORDS | _LEGAL_WORDS)
 MEDIUM_MAX_BITS = 9.0
 HIGH_MAX_BITS = 12.0
 # Pronouns and auxiliaries stop being removable when they are the only subject left.
 _LEVEL_WORDS = {MEDIUM: _MEDIUM_WORDS, HIGH: _HIGH_WORDS}
 _KEEP_AT = {MEDIUM: KEEP_WORDS, HIGH: KEEP_WORDS - _HIGH_WORDS}
-_FINDERS = {
-    (level, legal): regex.compile(
-        r"(?<![\p{L}])\L<words>(?![\p{L}])",
-        regex.I,
-        words=sorted(_LEGAL_WORDS if legal else words - _KEEP_AT[level]),
-    )
-    for level, words in _LEVEL_WORDS.items()
-    for legal in (False, True)
-}
 _MAX_BITS = {MEDIUM: MEDIUM_MAX_BITS, HIGH: HIGH_MAX_BITS}
+
+
+@cache
+def _light_words(level: str, legal: bool) -> tuple[regex.Pattern, dict[str, str]]:
+    """The level's droppable words under its threshold: a finder and each word's reason.
+
+    Scored once (wordfreq is read on first use), so the pass itself never looks a word up.
+    """
+    words = _LEGAL_WORDS if legal else _LEVEL_WORDS[level] - _KEEP_AT[level]
+    reasons = {}
+    for word in sorted(words):
+        score = information.bits(word)
+        if score < _MAX_BITS[level]:
+            reasons[word] = f"low-information word ({score:.1f} bits)"
+    finder = regex.compile(r"(?<![\p{L}])\L<words>(?![\p{L}])", regex.I, words=list(reasons))
+    return finder, reasons
+
+
 # Word edges that mean a word is part of a compound or an identifier, never dropped alone.
 _GLUE = set("-/_@'’&+=<>\\*~`") | {"\ue000", "\ue001"}
 
@@ -100,6 +110,18 @@ _SHOUTED = regex.compile(
 _EMPHASIS = regex.compile(r"(\*\*|__)(?=\S)([^\n]*?\S)\1")
 _ASCII_WORD = regex.compile(r"[a-z]+")
 _WORD_COMMA = regex.compile(r"(?<=\p{L}),(?=[ \t]+\p{L})")
+# A comma that closes a clause holding a negation or a limit bounds its scope ("Do not
+# explain, just answer"), and one before a contrast or condition opens a new scope
+# ("..., unless asked"): those stay. Every other comma between two words goes.
+_SCOPED_CLAUSE = regex.compile(
+    r"(?i)(?<![\p{L}'’])(?:not|no|never|nor|none|nothing|cannot|without|only|except|unless)"
+    r"(?![\p{L}'’])|n['’]t(?![\p{L}])"
+)
+_SCOPE_AFTER = regex.compile(
+    r"[ \t]+(?:but|unless|except|although|though|whereas|while|because|if|or|otherwise)\b",
+    regex.I,
+)
+_CLAUSE_START = regex.compile(r"[.!?;:,\n(][^.!?;:,\n(]*$")
 # A serial comma before "and"/"or", and the comma after a sequence word opening a sentence:
 # neither changes what is asked (LEGAL keeps them: in contracts commas can carry scope).
 _OPTIONAL_COMMA = regex.compile(
@@ -314,12 +336,32 @@ def apply_strategy_edits(lines: list[Line], level: str, strategy: str, removals:
         _edit(lines, calm)
 
 
+def drop_commas(text: str, removals: Removals) -> str:
+    """Drop commas between words, except those that bound a negation's or a condition's scope."""
+    out: list[str] = []
+    position = 0
+    dropped = 0
+    for match in _WORD_COMMA.finditer(text):
+        start = match.start()
+        opening = _CLAUSE_START.search(text, max(0, start - 200), start)
+        clause = text[opening.start() + 1 if opening else max(0, start - 200) : start]
+        if _SCOPED_CLAUSE.search(clause) or _SCOPE_AFTER.match(text, match.end()):
+            continue
+        out.append(text[position:start])
+        position = match.end()
+        dropped += 1
+    if not dropped:
+        return text
+    removals.add(",", "comma between words", dropped)
+    out.append(text[position:])
+    return "".join(out)
+
+
 def drop_low_information_words(
     lines: list[Line], level: str, strategy: str, removals: Removals
 ) -> None:
     """Drop the level's closed-class words whose self-information is below its threshold."""
-    finder = _FINDERS[(level, strategy == "LEGAL")]
-    max_bits = _MAX_BITS[level]
+    finder, reasons = _light_words(level, strategy == "LEGAL")
 
     def edit(text: str) -> str:
         """Remove the low-information words of one line."""
@@ -331,9 +373,6 @@ def drop_low_information_words(
             before = text[match.start() - 1] if match.start() else " "
             after = text[match.end()] if match.end() < len(text) else " "
             if before in _GLUE or after in _GLUE or before.isalnum() or after.isalnum():
-                continue
-            score = information.bits(lower)
-            if score >= max_bits:
                 continue
             if lower in {"you", "they", "he", "she"} and _AND_BEFORE.search(
                 text, max(0, match.start() - 6), match.start()
@@ -349,12 +388,15 @@ def drop_low_information_words(
                 continue  # "should be", "must be": the modal needs its verb
             if level == MEDIUM and lower in _COPULAS and _after_pronoun(text, match.start()):
                 continue  # "you are a reviewer": the copula carries the role
-            if lower in _PREPOSITIONS and _between_same_words(text, match.start(), match.end()):
-                continue  # "one by one", "side by side": an idiom, not a filler
+            if lower in _PREPOSITIONS and (
+                text.startswith("\ue000", match.end() + 1)
+                or _between_same_words(text, match.start(), match.end())
+            ):
+                continue  # "for {audience}", "by 2026-12-01": the role of a kept span; "one by one"
             initial = _sentence_initial(text, match.start())
             if word[0].isupper() and not initial:
                 continue  # part of a name or defined term ("The Hague", "This Agreement")
-            removals.add(word, f"low-information word ({score:.1f} bits)")
+            removals.add(word, reasons[lower])
             out.append(text[position : match.start()])
             if initial:
                 out.append(_CAP)
@@ -405,13 +447,5 @@ def run_stage(lines: list[Line], level: str, strategy: str, removals: Removals, 
         drop_repeated_sentences(lines, removals, unmask)
     if level in _LEVEL_WORDS:
         drop_low_information_words(lines, level, strategy, removals)
-    if level == HIGH and strategy != "LEGAL":
-
-        def drop_commas(text: str) -> str:
-            """Telegraphic style: commas between words go (numbers and code are masked)."""
-            count = len(_WORD_COMMA.findall(text))
-            if count:
-                removals.add(",", "comma (telegraphic)", count)
-            return _WORD_COMMA.sub("", text)
-
-        _edit(lines, drop_commas)
+    if level in {LOW, HIGH} and strategy != "LEGAL":
+        _edit(lines, lambda text: drop_commas(text, removals))

@@ -244,3 +244,29 @@ def test_markdown_output_has_sections_and_claude_gets_xml_tags():
     claude = refine(text, "CLAUDE", "high", "markdown").refined_text
     assert gpt.startswith("## ") and "\n## Constraints\n" in gpt
     assert "<constraints>" in claude and "</constraints>" in claude
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A list's commas go; the one closing a negated clause bounds its scope and stays.
+        (
+            "Do not write explanations, simply list the sights, museums, parks.",
+            "Do not write explanations, simply list the sights museums parks.",
+        ),
+        # A comma before a condition or a contrast opens a new scope and stays.
+        ("Answer briefly, unless I ask for detail.", "Answer briefly, unless I ask for detail."),
+        ("Be friendly, patient, but firm.", "Be friendly patient, but firm."),
+        # Numbers are masked: the comma inside $1,250.50 is never a candidate.
+        ("Budget: $1,250.50, spent wisely.", "Budget: $1,250.50, spent wisely."),
+    ],
+)
+def test_low_drops_commas_between_words_but_not_scoped_ones(text, expected):
+    result = refine(text, "UNIVERSAL", "low")
+    assert result.refined_text == expected
+    assert result.refined_tokens <= count_tokens(text)
+
+
+def test_legal_keeps_every_comma():
+    text = "The Supplier shall deliver the goods, services, and reports."
+    assert refine(text, "LEGAL", "high").refined_text.count(",") == 2
