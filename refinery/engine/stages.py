@@ -26,6 +26,7 @@ _TIDY = (
     ("", regex.compile(r"^[ \t]*[,;][ \t]*", regex.M), ""),
     ("", regex.compile(r"^[ \t]+", regex.M), ""),
 )
+_HAS_WORD = regex.compile(r"[\p{L}\p{N}\ue000]")
 _CAPITALIZE = regex.compile(r"\ue002([^\p{L}\n]*?)(\p{Ll})")
 
 # Closed-class words the word pass may drop when they carry little information. Medium
@@ -177,8 +178,11 @@ def _edit(lines: list[Line], edit) -> None:
         return
     tidied = _tidy("\n".join(after[i] for i in changed)).split("\n")
     for i, new in zip(changed, tidied, strict=True):
-        # A list item keeps its text: an empty bullet would change the structure.
-        if new.strip() or targets[i].kind != "item":
+        # A list item keeps its text: an empty bullet would change the structure. A line
+        # left with punctuation only ("You will:" -> ":") keeps its words: it was a label.
+        if (new.strip() or targets[i].kind != "item") and (
+            not new.strip() or _HAS_WORD.search(new)
+        ):
             targets[i].content = new
 
 
@@ -374,6 +378,8 @@ def drop_low_information_words(
             after = text[match.end()] if match.end() < len(text) else " "
             if before in _GLUE or after in _GLUE or before.isalnum() or after.isalnum():
                 continue
+            if after == ":" and _sentence_initial(text, match.start()):
+                continue  # "You:" labels what follows; without its word it is a stray colon
             if lower in {"you", "they", "he", "she"} and _AND_BEFORE.search(
                 text, max(0, match.start() - 6), match.start()
             ):

@@ -270,3 +270,11 @@ def test_low_drops_commas_between_words_but_not_scoped_ones(text, expected):
 def test_legal_keeps_every_comma():
     text = "The Supplier shall deliver the goods, services, and reports."
     assert refine(text, "LEGAL", "high").refined_text.count(",") == 2
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_label_keeps_its_word(level):
+    text = "Act as a guide. You will:\n- Review the strategies\n- Analyze the impact"
+    lines = refine(text, "UNIVERSAL", level).refined_text.split("\n")
+    assert lines[0].endswith(":") and lines[0].rstrip(":").strip()[-1].isalpha()
+    assert not any(line.strip() == ":" for line in lines)
