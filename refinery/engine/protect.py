@@ -23,6 +23,9 @@ _UNITS = (
     r"times|percent|USD|EUR|GBP|dollars?|euros?"
 )
 _PATTERNS: tuple[tuple[str, str], ...] = (
+    # The engine's own markers (masking, stages) are private-use characters; where a prompt
+    # holds them itself they are kept as they are and can never be read as a marker.
+    ("reserved", r"[\ue000-\ue01f]+"),
     ("inline_code", r"(?<!`)(`+)(?!`)[^\n]+?(?<!`)\1(?!`)"),
     ("link", r"!?\[[^\[\]\n]*\]\([^()\s]*(?:\([^()\s]*\))?[^()\s]*(?:\s+\"[^\"\n]*\")?\)"),
     ("url", r"\b(?:https?|ftp|file|wss?)://[^\s<>\"'`]+|\bwww\.[^\s<>\"'`]+"),

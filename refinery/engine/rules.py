@@ -94,8 +94,9 @@ _POLITE = {
     r"(?:could|would|can|will) you please": "",
     r"please": "",
     r"kindly": "",
-    r"(?:i )?(?:would )?(?:really )?appreciate (?:it )?if you (?:could|would|can)": "",
-    r"(?:i )?(?:would |'d |’d )?(?:really )?appreciate (?:it|your help)[.!]?": "",
+    # Only the speaker's own thanks: "customers appreciate it when..." is content.
+    r"i(?: would|'d|’d)? (?:really )?appreciate (?:it )?if you (?:could|would|can)": "",
+    r"i(?: would|'d|’d)? (?:really )?appreciate (?:it|your help)(?:[.!]|(?=[ \t]*(?:\n|$)))": "",
     r"thank you(?: (?:so|very) much)?(?: in advance)?[.!]?": "",
     r"thanks(?: (?:so|a lot|in advance))?[.!]?": "",
     r"i (?:want|would like|need|'d like|’d like) you to": "",

@@ -123,6 +123,8 @@ _SCOPE_AFTER = regex.compile(
     regex.I,
 )
 _CLAUSE_START = regex.compile(r"[.!?;:,\n(][^.!?;:,\n(]*$")
+_CLAUSE_AFTER = regex.compile(r"[^.!?;:,\n()]*")
+_LIST_WORD = regex.compile(r"[\p{L}\p{N}\ue000]+")
 # A serial comma before "and"/"or", and the comma after a sequence word opening a sentence:
 # neither changes what is asked (LEGAL keeps them: in contracts commas can carry scope).
 _OPTIONAL_COMMA = regex.compile(
@@ -162,28 +164,37 @@ def _tidy(line: str) -> str:
     return line.replace(_CAP, "")
 
 
-def _edit(lines: list[Line], edit) -> None:
-    """Run `edit` once over the editable English lines joined by newlines, tidying changes.
+def _edit(lines: list[Line], edit, removals: Removals) -> None:
+    """Run `edit(text, removals)` once over the editable English lines joined by newlines.
 
     One call per stage instead of one per line: rules never cross a newline, and the
-    per-call overhead is what dominates on short lines.
+    per-call overhead is what dominates on short lines. Changed lines are tidied; a line
+    whose edit is refused keeps its text, and only the kept edits are reported.
     """
     targets = [line for line in lines if line.kind in EDITABLE and line.english and line.content]
     if not targets:
         return
     before = [line.content for line in targets]
-    after = edit("\n".join(before)).split("\n")
+    found = Removals()
+    after = edit("\n".join(before), found).split("\n")
     changed = [i for i, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
     if not changed:
         return
     tidied = _tidy("\n".join(after[i] for i in changed)).split("\n")
-    for i, new in zip(changed, tidied, strict=True):
-        # A list item keeps its text: an empty bullet would change the structure. A line
-        # left with punctuation only ("You will:" -> ":") keeps its words: it was a label.
-        if (new.strip() or targets[i].kind != "item") and (
-            not new.strip() or _HAS_WORD.search(new)
-        ):
-            targets[i].content = new
+    # A list item keeps its text: an empty bullet would change the structure. A line
+    # left with punctuation only ("You will:" -> ":") keeps its words: it was a label.
+    kept = [
+        (i, new)
+        for i, new in zip(changed, tidied, strict=True)
+        if (new.strip() or targets[i].kind != "item") and (not new.strip() or _HAS_WORD.search(new))
+    ]
+    if len(kept) == len(changed):
+        removals.extend(found)
+    elif kept:
+        # Rules never cross a newline: the kept lines alone give the same edits.
+        edit("\n".join(before[i] for i, _ in kept), removals)
+    for i, new in kept:
+        targets[i].content = new
 
 
 @cache
@@ -219,7 +230,7 @@ def apply_phrase_rules(lines: list[Line], level: str, strategy: str, removals: R
     if not by_word:
         return
 
-    def edit(text: str) -> str:
+    def edit(text: str, removals: Removals) -> str:
         """Rewrite one line."""
         out: list[str] = []
         position = 0
@@ -262,7 +273,7 @@ def apply_phrase_rules(lines: list[Line], level: str, strategy: str, removals: R
         out.append(text[position:])
         return "".join(out)
 
-    _edit(lines, edit)
+    _edit(lines, edit, removals)
 
 
 def drop_repeated_sentences(lines: list[Line], removals: Removals, unmask) -> None:
@@ -292,7 +303,7 @@ def apply_strategy_edits(lines: list[Line], level: str, strategy: str, removals:
     """Edits that belong to one model family's way of reading prompts."""
     if level == LOW and strategy == "GPT":
 
-        def step_to_item(text: str) -> str:
+        def step_to_item(text: str, removals: Removals) -> str:
             """'Step 1: do x' -> '1. do x', a markdown list item GPT reads as a sequence."""
 
             def item(match: regex.Match) -> str:
@@ -302,10 +313,10 @@ def apply_strategy_edits(lines: list[Line], level: str, strategy: str, removals:
 
             return _STEP.sub(item, text)
 
-        _edit(lines, step_to_item)
+        _edit(lines, step_to_item, removals)
     if level == LOW and strategy != "LEGAL":
 
-        def light_punctuation(text: str) -> str:
+        def light_punctuation(text: str, removals: Removals) -> str:
             """Drop serial commas, commas after sequence words, and decorative emoji."""
             commas = len(_OPTIONAL_COMMA.findall(text))
             if commas:
@@ -314,19 +325,19 @@ def apply_strategy_edits(lines: list[Line], level: str, strategy: str, removals:
                 removals.add(match.group(0), "decorative emoji")
             return _EMOJI.sub("", _OPTIONAL_COMMA.sub("", text))
 
-        _edit(lines, light_punctuation)
+        _edit(lines, light_punctuation, removals)
     if level == LOW and strategy in {"UNIVERSAL", "CLAUDE", "DEEPSEEK"}:
 
-        def plain(text: str) -> str:
+        def plain(text: str, removals: Removals) -> str:
             """Drop bold/underline emphasis markers; the words stay."""
             for match in _EMPHASIS.finditer(text):
                 removals.add(match.group(1) * 2, "emphasis markers")
             return _EMPHASIS.sub(r"\2", text)
 
-        _edit(lines, plain)
+        _edit(lines, plain, removals)
     if level == MEDIUM and strategy == "CLAUDE":
 
-        def calm(text: str) -> str:
+        def calm(text: str, removals: Removals) -> str:
             """Lower-case shouted instructions: recent Claude models over-apply them."""
             for match in _SHOUTED.finditer(text):
                 removals.add(match.group(0), f"shouting → {match.group(0).lower()!r}")
@@ -337,11 +348,15 @@ def apply_strategy_edits(lines: list[Line], level: str, strategy: str, removals:
                 text,
             )
 
-        _edit(lines, calm)
+        _edit(lines, calm, removals)
 
 
 def drop_commas(text: str, removals: Removals) -> str:
-    """Drop commas between words, except those that bound a negation's or a condition's scope."""
+    """Drop commas between clauses, except those that bound a negation's or a condition's scope.
+
+    A comma with fewer than three words on either side, up to the next punctuation, separates
+    list items or arguments and stays.
+    """
     out: list[str] = []
     position = 0
     dropped = 0
@@ -351,6 +366,9 @@ def drop_commas(text: str, removals: Removals) -> str:
         clause = text[opening.start() + 1 if opening else max(0, start - 200) : start]
         if _SCOPED_CLAUSE.search(clause) or _SCOPE_AFTER.match(text, match.end()):
             continue
+        following = _CLAUSE_AFTER.match(text, match.end()).group(0)
+        if len(_LIST_WORD.findall(clause)) < 3 or len(_LIST_WORD.findall(following)) < 3:
+            continue  # "id, name, email", "f(a, b)": the comma separates items
         out.append(text[position:start])
         position = match.end()
         dropped += 1
@@ -367,19 +385,27 @@ def drop_low_information_words(
     """Drop the level's closed-class words whose self-information is below its threshold."""
     finder, reasons = _light_words(level, strategy == "LEGAL")
 
-    def edit(text: str) -> str:
+    def edit(text: str, removals: Removals) -> str:
         """Remove the low-information words of one line."""
         out: list[str] = []
         position = 0
         for match in finder.finditer(text):
             word = match.group(0)
             lower = word.lower()
+            reason = reasons.get(lower)
+            if reason is None:
+                continue  # matched only by case folding ("iſ"): not the listed word
             before = text[match.start() - 1] if match.start() else " "
             after = text[match.end()] if match.end() < len(text) else " "
             if before in _GLUE or after in _GLUE or before.isalnum() or after.isalnum():
                 continue
-            if after == ":" and _sentence_initial(text, match.start()):
-                continue  # "You:" labels what follows; without its word it is a stray colon
+            if _CLAUSE_END.match(text, match.end()):
+                continue  # "as they are.", "You:", "f(a, b)": a clause's last word carries it
+            if lower in _PRONOUNS and (
+                _LAST_WORD_AFTER.match(text, match.end())
+                or _AUXILIARY_BEFORE.search(text, max(0, match.start() - 8), match.start())
+            ):
+                continue  # "as they are.", "Do you know": the subject of a verb
             if lower in {"you", "they", "he", "she"} and _AND_BEFORE.search(
                 text, max(0, match.start() - 6), match.start()
             ):
@@ -388,21 +414,27 @@ def drop_low_information_words(
                 continue  # "I paste a diff and you review it": two actors, keep the join
             if lower == "at" and _QUANTIFIER_AFTER.match(text, match.end()):
                 continue  # "at most 5", "at least": part of a limit
-            if lower in _AUXILIARIES and _NEGATION_AFTER.match(text, match.end()):
-                continue  # "do not", "will never": the negation needs its verb
-            if lower in _COPULAS and _after_modal(text, match.start()):
-                continue  # "should be", "must be": the modal needs its verb
+            if lower in _AUXILIARIES and (
+                _NEGATION_AFTER.match(text, match.end()) or _SUBJECT_AFTER.match(text, match.end())
+            ):
+                continue  # "do not", "will never", "would you": the verb of a negation, a question
+            if lower in _AUXILIARIES and _after_modal(text, match.start()):
+                continue  # "should be", "will have": the modal needs its verb
+            if lower in _DO and _after_pronoun(text, match.start()):
+                continue  # "what would you do": after its subject, "do" is the verb
             if level == MEDIUM and lower in _COPULAS and _after_pronoun(text, match.start()):
                 continue  # "you are a reviewer": the copula carries the role
             if lower in _PREPOSITIONS and (
-                text.startswith("\ue000", match.end() + 1)
+                _SPAN_AFTER.match(text, match.end())
                 or _between_same_words(text, match.start(), match.end())
             ):
                 continue  # "for {audience}", "by 2026-12-01": the role of a kept span; "one by one"
             initial = _sentence_initial(text, match.start())
+            if initial and lower in _AUXILIARIES:
+                continue  # "Do this", "Be brief", "Have you...?": the verb of the sentence
             if word[0].isupper() and not initial:
                 continue  # part of a name or defined term ("The Hague", "This Agreement")
-            removals.add(word, reasons[lower])
+            removals.add(word, reason)
             out.append(text[position : match.start()])
             if initial:
                 out.append(_CAP)
@@ -410,11 +442,22 @@ def drop_low_information_words(
         out.append(text[position:])
         return "".join(out)
 
-    _edit(lines, edit)
+    _edit(lines, edit, removals)
 
 
 _COPULAS = frozenset({"is", "are", "am", "was", "were", "be"})
-_PREPOSITIONS = frozenset({"by", "to", "in", "on", "for", "of", "with", "from", "at", "and"})
+_DO = frozenset({"do", "does", "did"})
+_PRONOUNS = frozenset({"you", "they", "it", "he", "she", "them", "him", "her", "this", "that"})
+_CLAUSE_END = regex.compile(r"[ \t]*(?:[.!?;:,)\]\n]|$)")
+_AUXILIARY_BEFORE = regex.compile(
+    r"(?i)(?<![\p{L}])(?:do|does|did|is|are|was|were|have|has|had|can|could|will|would|"
+    r"should|shall|may|might|must)[ \t]+$"
+)
+_LAST_WORD_AFTER = regex.compile(r"[ \t]+[\p{L}'’]+[ \t]*(?:[.!?;:,)\]\n]|$)")
+_PREPOSITIONS = frozenset(
+    {"by", "to", "in", "on", "for", "of", "with", "from", "at", "into", "onto", "about", "and"}
+)
+_SPAN_AFTER = regex.compile(r"[ \t]+\ue000")
 _AUXILIARIES = _COPULAS | frozenset({"do", "does", "did", "will", "would", "could", "have", "has"})
 _AND_BEFORE = regex.compile(r"(?i)\band[ \t]+$")
 _SUBJECT_AFTER = regex.compile(r"[ \t]+(?:i|you|we|they|he|she)\b", regex.I)
@@ -454,4 +497,4 @@ def run_stage(lines: list[Line], level: str, strategy: str, removals: Removals, 
     if level in _LEVEL_WORDS:
         drop_low_information_words(lines, level, strategy, removals)
     if level in {LOW, HIGH} and strategy != "LEGAL":
-        _edit(lines, lambda text: drop_commas(text, removals))
+        _edit(lines, drop_commas, removals)

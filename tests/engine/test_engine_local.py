@@ -249,14 +249,24 @@ def test_markdown_output_has_sections_and_claude_gets_xml_tags():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # A list's commas go; the one closing a negated clause bounds its scope and stays.
+        # A comma between clauses goes; one closing a negated clause bounds its scope.
+        (
+            "When you have read the whole draft, send your notes to the author.",
+            "When you have read the whole draft send your notes to the author.",
+        ),
         (
             "Do not write explanations, simply list the sights, museums, parks.",
-            "Do not write explanations, simply list the sights museums parks.",
+            "Do not write explanations, simply list the sights, museums, parks.",
         ),
+        # Items and arguments keep their commas: fewer than three words on a side.
+        (
+            "Return the columns id, name, email of the users table.",
+            "Return the columns id, name, email of the users table.",
+        ),
+        ("Call f(a, b) with the two values.", "Call f(a, b) with the two values."),
         # A comma before a condition or a contrast opens a new scope and stays.
         ("Answer briefly, unless I ask for detail.", "Answer briefly, unless I ask for detail."),
-        ("Be friendly, patient, but firm.", "Be friendly patient, but firm."),
+        ("Be friendly, patient, but firm.", "Be friendly, patient, but firm."),
         # Numbers are masked: the comma inside $1,250.50 is never a candidate.
         ("Budget: $1,250.50, spent wisely.", "Budget: $1,250.50, spent wisely."),
     ],
@@ -278,3 +288,61 @@ def test_a_label_keeps_its_word(level):
     lines = refine(text, "UNIVERSAL", level).refined_text.split("\n")
     assert lines[0].endswith(":") and lines[0].rstrip(":").strip()[-1].isalpha()
     assert not any(line.strip() == ":" for line in lines)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_case_folded_lookalikes_are_not_the_listed_words(level):
+    # regex folds "ſ" to "s", so "iſ" matches the pattern for "is" but is not that word.
+    text = "Write the ſummary iſ here."
+    result = refine(text, "UNIVERSAL", level)
+    assert "ſummary iſ here." in result.refined_text
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_the_engines_marker_characters_in_a_prompt_survive(level):
+    text = "Keep \ue000\ue015\ue001 and \ue002 as they are, please. \ue010"
+    refined = refine(text, "UNIVERSAL", level).refined_text
+    for kept in ("\ue000\ue015\ue001", "\ue002", "\ue010"):
+        assert kept in refined
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our customers appreciate it when you answer within a day.",
+        "Customers appreciate it if you can reply quickly.",
+        "I'd appreciate your help with the project plan, step by step.",
+    ],
+)
+def test_politeness_removes_only_the_speakers_own_thanks(text):
+    refined = refine(text, "UNIVERSAL", "medium").refined_text
+    assert "appreciate" in refined
+
+
+def test_politeness_removes_the_speakers_thanks():
+    text = "Review the draft for errors. I would really appreciate it!"
+    refined = refine(text, "UNIVERSAL", "medium").refined_text
+    assert "appreciate" not in refined and "draft" in refined
+
+
+def test_removals_are_reported_only_for_edits_that_were_kept():
+    # "Kindly:" would become a stray ":", so the label keeps its word; nothing to report.
+    result = refine("Kindly:\n- review the code", "UNIVERSAL", "medium")
+    assert result.refined_text.startswith("Kindly:\n")
+    assert all(segment["text"] != "Kindly" for segment in result.removed_segments)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Save the result into  /tmp/out.txt now.", "into /tmp/out.txt"),
+        ('Write a poem about "the sea" today.', 'about "the sea"'),
+        ("Call f(a, b) with the two values.", "f(a, b)"),
+        ("Keep them as they are.", "as they are."),
+        ("Do you know the answer?", "Do you know"),
+        ("What would you do next?", "would you do"),
+        ("Be concise.", "Be concise."),
+    ],
+)
+def test_high_keeps_the_words_a_phrase_stands_on(text, kept):
+    assert kept in refine(text, "UNIVERSAL", "high").refined_text
