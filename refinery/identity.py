@@ -22,7 +22,7 @@ from flask_jwt_extended import (
 from refinery import db
 from refinery.errors import Forbidden, Unauthorized, error_response
 from refinery.queries import api_keys, sessions
-from refinery.ratelimit import limit_caller
+from refinery.ratelimit import limit_caller, limits_enabled
 
 API_KEY_PREFIX = "rfy_"
 
@@ -185,7 +185,8 @@ def login_required(
     of its own but rides in front of the view's first statement (db.PENDING_SESSION), which
     fails with 401 token_revoked when the session has ended. A view that sends no statement,
     or fails before it does, is checked with its own round trip before it answers. role and
-    email are then None.
+    email are then None. With rate limits on, the check keeps its own round trip in front:
+    a logged-out token must not spend its organization's per-minute budget.
     """
     if fold_session_check and role is not None:
         raise ValueError("a role check needs the member's current role: no folded check")
@@ -205,7 +206,7 @@ def login_required(
                     )
             else:
                 claims = _access_claims()
-                if not fold_session_check:
+                if not fold_session_check or limits_enabled():
                     principal = _session_principal(claims["org"], claims["sid"], claims["sub"])
                 else:
                     principal = {

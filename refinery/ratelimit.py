@@ -27,6 +27,11 @@ def _settings():
     return current_app.config["REFINERY"]
 
 
+def limits_enabled() -> bool:
+    """Whether rate limits apply (RATE_LIMITS_ENABLED)."""
+    return _settings().rate_limits_enabled
+
+
 def _organization_key() -> str:
     """Every caller of an organization shares its bucket."""
     return f"org:{g.principal['organization_id']}"
@@ -68,7 +73,7 @@ def limit_caller(view: Callable) -> Callable:
 
     @functools.wraps(view)
     def checked(*args, **kwargs):
-        if _settings().rate_limits_enabled:
+        if limits_enabled():
             return limited(*args, **kwargs)
         return view(*args, **kwargs)
 

@@ -35,6 +35,22 @@ def test_requests_per_organization_are_limited_across_its_members_and_keys(clean
     assert client.get("/api/usage", headers=other).status_code == 200
 
 
+def test_a_logged_out_token_spends_none_of_its_organizations_budget(clean_db):
+    client = _app(clean_db, RATE_LIMIT_PER_ORGANIZATION="3/minute").test_client()
+    auth = Auth(client)
+    live = Auth.header(auth.register("spent")["accessToken"])
+    second = auth.login("admin@spent.example.com")
+    ended = Auth.header(second.get_json()["accessToken"])
+    assert client.post("/api/auth/logout", headers=ended).status_code == 204  # 1 of 3
+    for _ in range(5):
+        refused = client.post("/api/optimize", json={"text": "Please do x."}, headers=ended)
+        assert refused.status_code == 401
+        assert refused.get_json()["code"] == "token_revoked"
+    for _ in range(2):  # 2 and 3 of 3: the refused requests took none
+        assert client.post("/api/optimize", json={"text": "Do x."}, headers=live).status_code == 200
+    assert client.get("/api/usage", headers=live).status_code == 429
+
+
 def test_requests_per_api_key_are_limited_apart_from_members(clean_db):
     client = _app(clean_db, RATE_LIMIT_PER_API_KEY="3/minute").test_client()
     admin = Auth.header(Auth(client).register("keyed")["accessToken"])
