@@ -123,7 +123,7 @@ _SCOPE_AFTER = regex.compile(
     regex.I,
 )
 _CLAUSE_START = regex.compile(r"[.!?;:,\n(][^.!?;:,\n(]*$")
-_CLAUSE_AFTER = regex.compile(r"[^.!?;:,\n()]*")
+_CLAUSE_AFTER = regex.compile(r"(?:(?![ \t]+(?:and|or)[ \t])[^.!?;:,\n()])*", regex.I)
 _LIST_WORD = regex.compile(r"[\p{L}\p{N}\ue000]+")
 # A serial comma before "and"/"or", and the comma after a sequence word opening a sentence:
 # neither changes what is asked (LEGAL keeps them: in contracts commas can carry scope).
@@ -354,8 +354,8 @@ def apply_strategy_edits(lines: list[Line], level: str, strategy: str, removals:
 def drop_commas(text: str, removals: Removals) -> str:
     """Drop commas between clauses, except those that bound a negation's or a condition's scope.
 
-    A comma with fewer than three words on either side, up to the next punctuation, separates
-    list items or arguments and stays.
+    A comma with fewer than three words on either side, up to the next punctuation (or, after
+    it, the next "and"/"or"), separates list items or arguments and stays.
     """
     out: list[str] = []
     position = 0
