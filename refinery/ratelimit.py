@@ -1,7 +1,8 @@
 """Requests per minute per organization, per API key, and registrations per client address.
 
-Flask-Limiter with a configurable storage: memory:// for one process, redis:// when several
-processes or instances must share the counts. This is abuse protection, apart from the
+Counted by the limits library (sliding-window counters) in a configurable storage, set up by
+Flask-Limiter: memory:// for one process, redis:// when several processes or instances must
+share the counts. This is abuse protection, apart from the
 monthly quota, which PostgreSQL counts exactly.
 """
 
@@ -16,10 +17,13 @@ from flask import Flask, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse
 
 from refinery.errors import TooManyRequests, error_response
 
-limiter = Limiter(key_func=get_remote_address, headers_enabled=False, strategy="moving-window")
+limiter = Limiter(
+    key_func=get_remote_address, headers_enabled=False, strategy="sliding-window-counter"
+)
 
 
 def _settings():
@@ -32,49 +36,47 @@ def limits_enabled() -> bool:
     return _settings().rate_limits_enabled
 
 
-def _organization_key() -> str:
-    """Every caller of an organization shares its bucket."""
-    return f"org:{g.principal['organization_id']}"
-
-
-def _api_key_key() -> str:
-    """An API key's own bucket."""
-    return f"key:{g.principal['api_key_id']}"
-
-
-def _not_an_api_key() -> bool:
-    """Members are exempt from the per-key limit."""
-    return g.principal.get("api_key_id") is None
-
-
-_per_organization = limiter.shared_limit(
-    lambda: _settings().rate_limit_per_organization,
-    scope="organization",
-    key_func=_organization_key,
-)
-_per_api_key = limiter.shared_limit(
-    lambda: _settings().rate_limit_per_api_key,
-    scope="api_key",
-    key_func=_api_key_key,
-    exempt_when=_not_an_api_key,
-)
 per_client_registration = limiter.limit(
     lambda: _settings().rate_limit_registration, key_func=get_remote_address, scope="register"
 )
 
 
+@functools.cache
+def _parsed(rate: str) -> RateLimitItem:
+    """A configured rate ("1200/minute") as a limits item, parsed once."""
+    return parse(rate)
+
+
+def _check(rate: str, scope: str, identifier: str) -> None:
+    """Count one request against a bucket; 429 rate_limited when it is full."""
+    item = _parsed(rate)
+    if limiter.limiter.hit(item, scope, identifier):
+        return
+    reset = limiter.limiter.get_window_stats(item, scope, identifier).reset_time
+    window = item.get_expiry()
+    raise TooManyRequests(
+        f"Rate limit of {item} exceeded; slow down.",
+        code="rate_limited",
+        retry_after=max(1, min(window, math.ceil(reset - time.time()))),
+    )
+
+
 def limit_caller(view: Callable) -> Callable:
     """Apply the per-organization and per-API-key limits (g.principal must be set).
 
-    With RATE_LIMITS_ENABLED=false the view is called directly: Flask-Limiter's decorator
-    otherwise still works out which limits apply on every request before finding it is off.
+    The buckets are counted with the limits library directly, through Flask-Limiter's
+    storage and strategy: its decorators work out which limits apply on every request,
+    about 0.7 ms of CPU where the two counts take a few microseconds.
     """
-    limited = _per_organization(_per_api_key(view))
 
     @functools.wraps(view)
     def checked(*args, **kwargs):
         if limits_enabled():
-            return limited(*args, **kwargs)
+            settings = _settings()
+            principal = g.principal
+            _check(settings.rate_limit_per_organization, "org", str(principal["organization_id"]))
+            if principal.get("api_key_id") is not None:
+                _check(settings.rate_limit_per_api_key, "key", str(principal["api_key_id"]))
         return view(*args, **kwargs)
 
     return checked

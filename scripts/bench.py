@@ -9,7 +9,8 @@ it to an enterprise plan with a limit that cannot run out, and drives each route
 for a fixed time: GET /health (the framework ceiling), POST /api/optimize (local engine,
 medium level, a median-size corpus prompt), GET /api/optimize/history?limit=20 over 100,000
 rows, and POST /api/auth/login next to the raw bcrypt.checkpw rate on the same cores.
-The per-minute rate limits are turned off (RATE_LIMITS_ENABLED=false) so they do not cap
+The per-minute rate limits are turned off (RATE_LIMITS_ENABLED=false; --rate-limits keeps them on,
+at limits no run reaches) so they do not cap
 the numbers; logins succeed, so login throttling never engages; everything else is as
 deployed (REFINERY_ENV=production, BCRYPT_ROUNDS and LOG_LEVEL at their defaults,
 synchronous_commit on). It also prints how busy the machine was before it started, since
@@ -124,6 +125,11 @@ def parse_args() -> argparse.Namespace:
         default="on",
         help="the benchmark database's synchronous_commit (on, as PostgreSQL ships)",
     )
+    parser.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="keep per-minute limits on (memory://, 10,000,000 a minute): what checking them costs",
+    )
     parser.add_argument("--scale", action="store_true", help="run the 1M-row scale check")
     parser.add_argument("--scale-rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=1000, help="timed runs per scale query")
@@ -161,8 +167,15 @@ def fresh_database(name: str, synchronous_commit: str = "on") -> str:
     return url
 
 
-def server_env(database_url: str, port: int) -> dict[str, str]:
+def server_env(database_url: str, port: int, rate_limits: bool) -> dict[str, str]:
     """The service's environment: production, rate limits off, everything else default."""
+    limits = {
+        "RATE_LIMITS_ENABLED": "true",
+        "RATE_LIMIT_STORAGE_URI": "memory://",
+        "RATE_LIMIT_PER_ORGANIZATION": "10000000/minute",
+        "RATE_LIMIT_PER_API_KEY": "10000000/minute",
+        "RATE_LIMIT_REGISTRATION": "10000000/hour",
+    }
     return {
         **os.environ,
         "REFINERY_ENV": "production",
@@ -170,7 +183,7 @@ def server_env(database_url: str, port: int) -> dict[str, str]:
         "JWT_SECRET": secrets.token_urlsafe(48),
         "ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "BIND": f"127.0.0.1:{port}",
-        "RATE_LIMITS_ENABLED": "false",
+        **(limits if rate_limits else {"RATE_LIMITS_ENABLED": "false"}),
     }
 
 
@@ -350,7 +363,7 @@ def load_benchmark(args: argparse.Namespace) -> None:
     cores = os.cpu_count() or 1
     busy_before = busy_cores()
     database_url = fresh_database(args.database, args.synchronous_commit)
-    env = server_env(database_url, args.port)
+    env = server_env(database_url, args.port, args.rate_limits)
     url = f"http://127.0.0.1:{args.port}"
     with tempfile.TemporaryDirectory(prefix="refinery-bench-") as temp:
         directory = Path(temp)
@@ -426,8 +439,12 @@ def load_benchmark(args: argparse.Namespace) -> None:
         f"{os.environ.get('GUNICORN_THREADS', 'default')}, REFINERY_ENV=production"
     )
     print(
-        "settings: RATE_LIMITS_ENABLED=false (per-minute limits off); "
-        f"organization on enterprise via `set-plan` ({plan}); "
+        (
+            "settings: per-minute limits on (memory://, 10,000,000 a minute); "
+            if args.rate_limits
+            else "settings: RATE_LIMITS_ENABLED=false (per-minute limits off); "
+        )
+        + f"organization on enterprise via `set-plan` ({plan}); "
         "logins all succeed, so login throttling never engages; "
         f"BCRYPT_ROUNDS={BCRYPT_ROUNDS}; LOG_LEVEL default (one line per request)"
     )
