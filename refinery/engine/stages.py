@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import regex
@@ -15,16 +16,17 @@ from refinery.engine.rules import HIGH, LOW, MEDIUM, rules_for
 # Where a removal at the start of a sentence needs the next word capitalized.
 _CAP = "\ue002"
 # Applied to the changed lines joined by newlines, so every pattern stays within a line.
+# The standard library's re: for these plain patterns it is about twice as fast as regex.
 _TIDY = (
     # (needle that must be present for the pattern to matter, pattern, replacement)
-    (_CAP, regex.compile(r"([ \t]*)\ue002[ \t]*"), r"\1\ue002"),
-    ("  ", regex.compile(r"[ \t]{2,}"), " "),
-    ("", regex.compile(r"(?<=\S)[ \t]+(?=[,.;:!?](?:\s|$))", regex.M), ""),
-    ("", regex.compile(r"(?<=[.!?:])[ \t]*[,;](?=[ \t]|$)", regex.M), ""),
-    (",", regex.compile(r",[ \t]*(?=[,.;:!?])"), ""),
-    ("(", regex.compile(r"\([ \t]*\)"), ""),
-    ("", regex.compile(r"^[ \t]*[,;][ \t]*", regex.M), ""),
-    ("", regex.compile(r"^[ \t]+", regex.M), ""),
+    (_CAP, re.compile(r"\ue002[ \t]+"), _CAP),
+    ("  ", re.compile(r"[ \t]{2,}"), " "),
+    ("", re.compile(r"(?<=\S)[ \t]+(?=[,.;:!?](?:\s|$))", re.M), ""),
+    ("", re.compile(r"(?<=[.!?:])[ \t]*[,;](?=[ \t]|$)", re.M), ""),
+    (",", re.compile(r",[ \t]*(?=[,.;:!?])"), ""),
+    ("(", re.compile(r"\([ \t]*\)"), ""),
+    ("", re.compile(r"^[ \t]*[,;][ \t]*", re.M), ""),
+    ("", re.compile(r"^[ \t]+", re.M), ""),
 )
 _HAS_WORD = regex.compile(r"[\p{L}\p{N}\ue000]")
 _CAPITALIZE = regex.compile(r"\ue002([^\p{L}\n]*?)(\p{Ll})")
