@@ -432,8 +432,8 @@ def drop_low_information_words(
             ):
                 continue  # "for {audience}", "by 2026-12-01": the role of a kept span; "one by one"
             initial = _sentence_initial(text, match.start())
-            if initial and lower in _AUXILIARIES:
-                continue  # "Do this", "Be brief", "Have you...?": the verb of the sentence
+            if initial and (lower in _AUXILIARIES or lower == "to"):
+                continue  # "Do this", "Be brief": the verb; "To plan my trip, ...": a purpose
             if word[0].isupper() and not initial:
                 continue  # part of a name or defined term ("The Hague", "This Agreement")
             removals.add(word, reason)

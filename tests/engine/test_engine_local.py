@@ -342,6 +342,7 @@ def test_removals_are_reported_only_for_edits_that_were_kept():
         ("Do you know the answer?", "Do you know"),
         ("What would you do next?", "would you do"),
         ("Be concise.", "Be concise."),
+        ("In order to plan my trip, suggest three museums.", "To plan my trip"),
     ],
 )
 def test_high_keeps_the_words_a_phrase_stands_on(text, kept):
