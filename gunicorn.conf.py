@@ -29,13 +29,15 @@ preload_app = False
 
 
 def when_ready(server):
-    """Load the engine's tables and the o200k encoding once, before the workers fork.
+    """Import the app's code and load the engine's tables and the o200k encoding once,
+    before the workers fork.
 
     They are read-only and hold no socket, thread or lock, so every worker shares the
     master's copy (copy-on-write) instead of building its own: less memory per worker and
     no slow first request. gc.freeze keeps the workers' collector from touching (and so
     copying) those pages.
     """
+    import refinery.app  # noqa: F401  the code only: each worker builds its own app
     from refinery.engine.information import warm_up
     from refinery.engine.local import refine
 

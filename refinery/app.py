@@ -9,7 +9,27 @@ from flask_cors import CORS
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+# Everything the app is built from is imported here, not in create_app: gunicorn's master
+# imports this module before forking (gunicorn.conf.py), so each worker starts with the
+# code loaded and only builds its own app. Importing opens no socket and starts no thread.
+from refinery import (
+    audit,
+    auth,
+    cli,
+    health,
+    keys,
+    members,
+    openapi,
+    optimize,
+    organization,
+    providers,
+    usage,
+)
 from refinery.config import Config, load_config
+from refinery.errors import register_error_handlers
+from refinery.identity import init_jwt
+from refinery.ratelimit import init_rate_limits
+from refinery.requestlog import init_request_log
 
 # An API serves no pages: nothing may be loaded, framed or submitted from its responses.
 _CSP = {"default-src": "'none'", "frame-ancestors": "'none'"}
@@ -24,23 +44,6 @@ _EXPOSED_HEADERS = [
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers, CLI. Opens nothing."""
-    from refinery import (
-        audit,
-        auth,
-        cli,
-        health,
-        keys,
-        members,
-        openapi,
-        optimize,
-        organization,
-        providers,
-        usage,
-    )
-    from refinery.errors import register_error_handlers
-    from refinery.identity import init_jwt
-    from refinery.ratelimit import init_rate_limits
-    from refinery.requestlog import init_request_log
 
     config = config or load_config()
     app = Flask(__name__)
