@@ -17,7 +17,7 @@ from flask import Flask, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, parse_many
 
 from refinery.errors import TooManyRequests, error_response
 
@@ -42,31 +42,43 @@ per_client_registration = limiter.limit(
 
 
 @functools.cache
-def _parsed(rate: str) -> RateLimitItem:
-    """A configured rate ("1200/minute") as a limits item, parsed once."""
-    return parse(rate)
+def _parsed(rates: str) -> tuple[RateLimitItem, ...]:
+    """A configured setting ("1200/minute", or several joined by ";") as limits items."""
+    return tuple(parse_many(rates))
 
 
-def _check(rate: str, scope: str, identifier: str) -> None:
-    """Count one request against a bucket; 429 rate_limited when it is full."""
-    item = _parsed(rate)
-    if limiter.limiter.hit(item, scope, identifier):
-        return
+def _refuse(item: RateLimitItem, scope: str, identifier: str) -> TooManyRequests:
+    """The 429 for a full bucket, with the seconds until it has room."""
     reset = limiter.limiter.get_window_stats(item, scope, identifier).reset_time
     window = item.get_expiry()
-    raise TooManyRequests(
+    return TooManyRequests(
         f"Rate limit of {item} exceeded; slow down.",
         code="rate_limited",
         retry_after=max(1, min(window, math.ceil(reset - time.time()))),
     )
 
 
+def _full(rates: str, scope: str, identifier: str) -> None:
+    """429 when one of the buckets has no room, without counting the request."""
+    for item in _parsed(rates):
+        if not limiter.limiter.test(item, scope, identifier):
+            raise _refuse(item, scope, identifier)
+
+
+def _count(rates: str, scope: str, identifier: str) -> None:
+    """Count the request in each bucket; 429 when one of them is full."""
+    for item in _parsed(rates):
+        if not limiter.limiter.hit(item, scope, identifier):
+            raise _refuse(item, scope, identifier)
+
+
 def limit_caller(view: Callable) -> Callable:
     """Apply the per-organization and per-API-key limits (g.principal must be set).
 
-    The buckets are counted with the limits library directly, through Flask-Limiter's
-    storage and strategy: its decorators work out which limits apply on every request,
-    about 0.7 ms of CPU where the two counts take a few microseconds.
+    The buckets are counted with the limits library directly, in Flask-Limiter's storage
+    and with its strategy. A request its own key's limit refuses spends nothing of the
+    organization's budget: the organization is tested first, the key counted, then the
+    organization, so one runaway key cannot lock out the rest of its organization.
     """
 
     @functools.wraps(view)
@@ -74,9 +86,11 @@ def limit_caller(view: Callable) -> Callable:
         if limits_enabled():
             settings = _settings()
             principal = g.principal
-            _check(settings.rate_limit_per_organization, "org", str(principal["organization_id"]))
+            organization = str(principal["organization_id"])
             if principal.get("api_key_id") is not None:
-                _check(settings.rate_limit_per_api_key, "key", str(principal["api_key_id"]))
+                _full(settings.rate_limit_per_organization, "org", organization)
+                _count(settings.rate_limit_per_api_key, "key", str(principal["api_key_id"]))
+            _count(settings.rate_limit_per_organization, "org", organization)
         return view(*args, **kwargs)
 
     return checked

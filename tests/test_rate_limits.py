@@ -63,6 +63,31 @@ def test_requests_per_api_key_are_limited_apart_from_members(clean_db):
     assert client.get("/api/usage", headers=admin).status_code == 200
 
 
+def test_a_key_over_its_own_limit_spends_none_of_its_organizations_budget(clean_db):
+    client = _app(
+        clean_db, RATE_LIMIT_PER_ORGANIZATION="8/minute", RATE_LIMIT_PER_API_KEY="3/minute"
+    ).test_client()
+    admin = Auth.header(Auth(client).register("runaway")["accessToken"])
+    runaway = client.post("/api/keys", json={"name": "a"}, headers=admin).get_json()["key"]
+    calm = client.post("/api/keys", json={"name": "b"}, headers=admin).get_json()["key"]
+    # 2 of 8 spent on the keys; the runaway key gets its 3, then ten refusals that cost nothing.
+    codes = [
+        client.get("/api/usage", headers={"X-API-Key": runaway}).status_code for _ in range(13)
+    ]
+    assert codes == [200] * 3 + [429] * 10
+    assert [
+        client.get("/api/usage", headers={"X-API-Key": calm}).status_code for _ in range(3)
+    ] == [200] * 3
+    assert client.get("/api/usage", headers=admin).status_code == 429  # 2 + 3 + 3 = 8
+
+
+def test_every_rate_of_a_multi_rate_setting_applies(clean_db):
+    client = _app(clean_db, RATE_LIMIT_PER_ORGANIZATION="100/minute;3/minute").test_client()
+    admin = Auth.header(Auth(client).register("layered")["accessToken"])
+    codes = [client.get("/api/usage", headers=admin).status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+
+
 def test_registration_is_limited_per_client_address(clean_db):
     client = _app(clean_db, RATE_LIMIT_REGISTRATION="2/hour").test_client()
     Auth(client).register("first")
