@@ -96,12 +96,14 @@ _POLITE = {
     r"kindly": "",
     # Only the speaker's own thanks: "customers appreciate it when..." is content.
     r"i(?: would|'d|’d)? (?:really )?appreciate (?:it )?if you (?:could|would|can)": "",
-    r"i(?: would|'d|’d)? (?:really )?appreciate (?:it|your help)(?:[.!]|(?=[ \t]*(?:\n|$)))": "",
+    r"i(?: would|'d|’d)? (?:really )?appreciate (?:it|your help)(?:[.!]|(?=[^\S\n]*(?:\n|$)))": "",
     r"thank you(?: (?:so|very) much)?(?: in advance)?[.!]?": "",
     r"thanks(?: (?:so|a lot|in advance))?[.!]?": "",
     r"i (?:want|would like|need|'d like|’d like) you to": "",
     r"i (?:want|would like|'d like|’d like) to ask you to": "",
-    r"(?<=(?:^|[.!?:;])\s*)(?:can|could|would|will) you": "",
+    # "Could you list..." is a request; "Would you like me to...?" asks something.
+    r"(?<=(?:^|[.!?:;])\s*)(?:can|could|would|will) you"
+    r"(?! (?:like|mind|prefer|rather|want|know|agree|think|be|have|need)\b)": "",
 }
 # Hedges and intensifiers that neither add nor restrict (medium and up).
 _HEDGES = (

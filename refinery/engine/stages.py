@@ -121,7 +121,8 @@ _SCOPED_CLAUSE = regex.compile(
     r"(?![\p{L}'’])|n['’]t(?![\p{L}])"
 )
 _SCOPE_AFTER = regex.compile(
-    r"[ \t]+(?:but|unless|except|although|though|whereas|while|because|if|or|otherwise)\b",
+    r"[ \t]+(?:but|unless|except|although|though|whereas|while|because|if|or|otherwise|not|"
+    r"never|only)\b",
     regex.I,
 )
 _CLAUSE_START = regex.compile(r"[.!?;:,\n(][^.!?;:,\n(]*$")
@@ -420,6 +421,11 @@ def drop_low_information_words(
                 _NEGATION_AFTER.match(text, match.end()) or _SUBJECT_AFTER.match(text, match.end())
             ):
                 continue  # "do not", "will never", "would you": the verb of a negation, a question
+            if (
+                lower == "to"
+                and _OBLIGATION_BEFORE.search(text, max(0, match.start() - 8), match.start())
+            ) or (lower in _HAVE and _TO_AFTER.match(text, match.end())):
+                continue  # "have to", "need to", "ought to": an obligation
             if lower in _AUXILIARIES and _after_modal(text, match.start()):
                 continue  # "should be", "will have": the modal needs its verb
             if lower in _DO and _after_pronoun(text, match.start()):
@@ -449,6 +455,11 @@ def drop_low_information_words(
 
 _COPULAS = frozenset({"is", "are", "am", "was", "were", "be"})
 _DO = frozenset({"do", "does", "did"})
+_HAVE = frozenset({"have", "has", "had"})
+_TO_AFTER = regex.compile(r"[ \t]+to\b", regex.I)
+_OBLIGATION_BEFORE = regex.compile(
+    r"(?i)(?<![\p{L}])(?:have|has|had|need|needs|needed|ought|got)[ \t]+$"
+)
 _PRONOUNS = frozenset({"you", "they", "it", "he", "she", "them", "him", "her", "this", "that"})
 _CLAUSE_END = regex.compile(r"[ \t]*(?:[.!?;:,)\]\n]|$)")
 _AUXILIARY_BEFORE = regex.compile(
@@ -485,7 +496,7 @@ def _after_pronoun(text: str, start: int) -> bool:
 
 def _between_same_words(text: str, start: int, end: int) -> bool:
     """Say whether the word at [start, end) sits between two copies of one word."""
-    before = WORD.findall(text[max(0, start - 30) : start])
+    before = WORD.findall(text[max(0, start - 30) : start].rpartition("\n")[2])
     after = WORD.match(text, end + 1) if end + 1 < len(text) else None
     return bool(before and after and before[-1].lower() == after.group(0).lower())
 

@@ -319,10 +319,25 @@ def test_politeness_removes_only_the_speakers_own_thanks(text):
     assert "appreciate" in refined
 
 
-def test_politeness_removes_the_speakers_thanks():
-    text = "Review the draft for errors. I would really appreciate it!"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Review the draft for errors. I would really appreciate it!",
+        "Review the draft for errors. I'd appreciate your help",
+        "I appreciate it\nReview the draft for errors.",
+    ],
+)
+def test_politeness_removes_the_speakers_thanks(text):
     refined = refine(text, "UNIVERSAL", "medium").refined_text
     assert "appreciate" not in refined and "draft" in refined
+
+
+def test_a_question_is_not_taken_for_a_polite_request():
+    assert (
+        "ould you like me"
+        in refine("Would you like me to continue?", "UNIVERSAL", "medium").refined_text
+    )
+    assert refine("Could you list the bugs?", "UNIVERSAL", "medium").refined_text == "List bugs?"
 
 
 def test_removals_are_reported_only_for_edits_that_were_kept():
@@ -343,6 +358,9 @@ def test_removals_are_reported_only_for_edits_that_were_kept():
         ("What would you do next?", "would you do"),
         ("Be concise.", "Be concise."),
         ("In order to plan my trip, suggest three museums.", "To plan my trip"),
+        ("If it fails, you have to restart the server.", "have to restart"),
+        ("You need to sign the form.", "eed to sign"),
+        ("Write it for him, not for her.", ", not"),
     ],
 )
 def test_high_keeps_the_words_a_phrase_stands_on(text, kept):
