@@ -507,7 +507,9 @@ def run_stage(lines: list[Line], level: str, strategy: str, removals: Removals, 
     apply_phrase_rules(lines, level, strategy, removals)
     if level == MEDIUM:
         drop_repeated_sentences(lines, removals, unmask)
-    if level in _LEVEL_WORDS:
-        drop_low_information_words(lines, level, strategy, removals)
+    # Commas before the word pass: "places, museums and parks" is still seen as a list
+    # before high drops its "and".
     if level in {LOW, HIGH} and strategy != "LEGAL":
         _edit(lines, drop_commas, removals)
+    if level in _LEVEL_WORDS:
+        drop_low_information_words(lines, level, strategy, removals)

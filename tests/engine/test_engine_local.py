@@ -361,6 +361,7 @@ def test_removals_are_reported_only_for_edits_that_were_kept():
         ("If it fails, you have to restart the server.", "have to restart"),
         ("You need to sign the form.", "eed to sign"),
         ("Write it for him, not for her.", ", not"),
+        ("Suggest 3 places, museums and parks near {city}.", "places, museums"),
     ],
 )
 def test_high_keeps_the_words_a_phrase_stands_on(text, kept):
