@@ -9,6 +9,7 @@ monthly quota, which PostgreSQL counts exactly.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from limits import RateLimitItem, parse_many
 
 from refinery.errors import TooManyRequests, error_response
 
+log = logging.getLogger("refinery.ratelimit")
 limiter = Limiter(
     key_func=get_remote_address, headers_enabled=False, strategy="sliding-window-counter"
 )
@@ -58,17 +60,43 @@ def _refuse(item: RateLimitItem, scope: str, identifier: str) -> TooManyRequests
     )
 
 
+_last_outage_log = 0.0
+
+
+def _storage_failed(error: Exception) -> None:
+    """Let the request through when the counts' storage fails, and say so once a minute.
+
+    These limits are abuse protection; the monthly quota, counted in PostgreSQL, still
+    holds. Refusing every request while Redis is down would turn its outage into ours.
+    """
+    global _last_outage_log
+    now = time.monotonic()
+    if now - _last_outage_log >= 60:
+        _last_outage_log = now
+        log.warning("rate-limit storage failed, requests pass uncounted: %r", error)
+
+
 def _full(rates: str, scope: str, identifier: str) -> None:
     """429 when one of the buckets has no room, without counting the request."""
     for item in _parsed(rates):
-        if not limiter.limiter.test(item, scope, identifier):
+        try:
+            room = limiter.limiter.test(item, scope, identifier)
+        except limiter.storage.base_exceptions as error:
+            _storage_failed(error)
+            return
+        if not room:
             raise _refuse(item, scope, identifier)
 
 
 def _count(rates: str, scope: str, identifier: str) -> None:
     """Count the request in each bucket; 429 when one of them is full."""
     for item in _parsed(rates):
-        if not limiter.limiter.hit(item, scope, identifier):
+        try:
+            counted = limiter.limiter.hit(item, scope, identifier)
+        except limiter.storage.base_exceptions as error:
+            _storage_failed(error)
+            return
+        if not counted:
             raise _refuse(item, scope, identifier)
 
 
@@ -101,6 +129,7 @@ def init_rate_limits(app: Flask) -> None:
     config = app.config["REFINERY"]
     app.config["RATELIMIT_STORAGE_URI"] = config.rate_limit_storage_uri
     app.config["RATELIMIT_ENABLED"] = config.rate_limits_enabled
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True  # the registration limit fails open too
     limiter.init_app(app)
 
     @app.errorhandler(RateLimitExceeded)
