@@ -282,18 +282,22 @@ def apply_phrase_rules(lines: list[Line], level: str, strategy: str, removals: R
 def drop_repeated_sentences(lines: list[Line], removals: Removals, unmask) -> None:
     """Remove a sentence said before word for word, keeping its last occurrence."""
     last_seen: dict[str, tuple[int, int]] = {}
-    sentences: list[list[str]] = []
+    sentences: list[list[tuple[str, str]]] = []
     for line_index, line in enumerate(lines):
         parts = _SENTENCE.split(line.content) if line.kind == "paragraph" and line.english else []
-        sentences.append(parts)
+        keyed = []
         for part_index, part in enumerate(parts):
             words = _KEY_WORD.findall(unmask(part).lower())
+            key = " ".join(words)
+            keyed.append((part, key))
             if len(words) >= 4:
-                last_seen[" ".join(words)] = (line_index, part_index)
+                last_seen[key] = (line_index, part_index)
+        sentences.append(keyed)
+    if not last_seen:
+        return
     for line_index, parts in enumerate(sentences):
         kept = []
-        for part_index, part in enumerate(parts):
-            key = " ".join(_KEY_WORD.findall(unmask(part).lower()))
+        for part_index, (part, key) in enumerate(parts):
             if key in last_seen and last_seen[key] != (line_index, part_index):
                 removals.add(part, "repeated sentence")
             else:
