@@ -111,7 +111,6 @@ _SHOUTED = regex.compile(
     r"DO|DON'T|NOT|NO|ALL|ANY|EVERY|ENSURE|REMEMBER|NOTE|WARNING|STRICTLY|ABSOLUTELY)\b"
 )
 _EMPHASIS = regex.compile(r"(\*\*|__)(?=\S)([^\n]*?\S)\1")
-_ASCII_WORD = regex.compile(r"[a-z]+")
 _WORD_COMMA = regex.compile(r"(?<=\p{L}),(?=[ \t]+\p{L})")
 # A comma that closes a clause holding a negation or a limit bounds its scope ("Do not
 # explain, just answer"), and one before a contrast or condition opens a new scope
@@ -224,12 +223,17 @@ def _dispatch(level: str, strategy: str):
     triggers = regex.compile(
         r"(?<![\p{L}'’])\L<words>(?![\p{L}])", regex.IGNORECASE, words=sorted(compiled)
     )
-    return triggers, compiled, rules
+    # On lower-cased text as long as the original, the standard re's alternation finds the
+    # same words (whole runs of a-z) about twice as fast as visiting every run of a-z.
+    ascii_triggers = re.compile(
+        r"(?<![a-z])(?:" + "|".join(sorted(compiled, key=len, reverse=True)) + r")(?![a-z])"
+    )
+    return triggers, ascii_triggers, compiled, rules
 
 
 def apply_phrase_rules(lines: list[Line], level: str, strategy: str, removals: Removals) -> None:
     """Remove or shorten the stage's phrases, keeping capitals at sentence starts."""
-    triggers, by_word, rules = _dispatch(level, strategy)
+    triggers, ascii_triggers, by_word, rules = _dispatch(level, strategy)
     if not by_word:
         return
 
@@ -238,9 +242,8 @@ def apply_phrase_rules(lines: list[Line], level: str, strategy: str, removals: R
         out: list[str] = []
         position = 0
         lowered = text.lower()
-        words = (
-            _ASCII_WORD.finditer(lowered) if len(lowered) == len(text) else triggers.finditer(text)
-        )
+        same_length = len(lowered) == len(text)
+        words = ascii_triggers.finditer(lowered) if same_length else triggers.finditer(text)
         for word in words:
             candidates = by_word.get(word.group(0).lower())
             if candidates is None or word.start() < position:
