@@ -76,27 +76,16 @@ def _storage_failed(error: Exception) -> None:
         log.warning("rate-limit storage failed, requests pass uncounted: %r", error)
 
 
-def _full(rates: str, scope: str, identifier: str) -> None:
-    """429 when one of the buckets has no room, without counting the request."""
+def _take(rates: str, scope: str, identifier: str, count: bool = True) -> None:
+    """Count the request in each bucket (or, count=False, only look); 429 when one is full."""
+    check = limiter.limiter.hit if count else limiter.limiter.test
     for item in _parsed(rates):
         try:
-            room = limiter.limiter.test(item, scope, identifier)
+            room = check(item, scope, identifier)
         except limiter.storage.base_exceptions as error:
             _storage_failed(error)
             return
         if not room:
-            raise _refuse(item, scope, identifier)
-
-
-def _count(rates: str, scope: str, identifier: str) -> None:
-    """Count the request in each bucket; 429 when one of them is full."""
-    for item in _parsed(rates):
-        try:
-            counted = limiter.limiter.hit(item, scope, identifier)
-        except limiter.storage.base_exceptions as error:
-            _storage_failed(error)
-            return
-        if not counted:
             raise _refuse(item, scope, identifier)
 
 
@@ -116,9 +105,9 @@ def limit_caller(view: Callable) -> Callable:
             principal = g.principal
             organization = str(principal["organization_id"])
             if principal.get("api_key_id") is not None:
-                _full(settings.rate_limit_per_organization, "org", organization)
-                _count(settings.rate_limit_per_api_key, "key", str(principal["api_key_id"]))
-            _count(settings.rate_limit_per_organization, "org", organization)
+                _take(settings.rate_limit_per_organization, "org", organization, count=False)
+                _take(settings.rate_limit_per_api_key, "key", str(principal["api_key_id"]))
+            _take(settings.rate_limit_per_organization, "org", organization)
         return view(*args, **kwargs)
 
     return checked
