@@ -44,7 +44,6 @@ _EXPOSED_HEADERS = [
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers, CLI. Opens nothing."""
-
     config = config or load_config()
     app = Flask(__name__)
     app.config["REFINERY"] = config

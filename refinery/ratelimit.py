@@ -2,8 +2,8 @@
 
 Counted by the limits library (sliding-window counters) in a configurable storage, set up by
 Flask-Limiter: memory:// for one process, redis:// when several processes or instances must
-share the counts. This is abuse protection, apart from the
-monthly quota, which PostgreSQL counts exactly.
+share the counts. This is abuse protection, apart from the monthly quota, which PostgreSQL
+counts exactly.
 """
 
 from __future__ import annotations

@@ -9,12 +9,12 @@ it to an enterprise plan with a limit that cannot run out, and drives each route
 for a fixed time: GET /health (the framework ceiling), POST /api/optimize (local engine,
 medium level, a median-size corpus prompt), GET /api/optimize/history?limit=20 over 100,000
 rows, and POST /api/auth/login next to the raw bcrypt.checkpw rate on the same cores.
-The per-minute rate limits are turned off (RATE_LIMITS_ENABLED=false; --rate-limits keeps them on,
-at limits no run reaches) so they do not cap
-the numbers; logins succeed, so login throttling never engages; everything else is as
-deployed (REFINERY_ENV=production, BCRYPT_ROUNDS and LOG_LEVEL at their defaults,
-synchronous_commit on). It also prints how busy the machine was before it started, since
-other load on the same cores lowers every number.
+The per-minute rate limits are turned off (RATE_LIMITS_ENABLED=false) so they do not cap the
+numbers (--rate-limits keeps them on, at limits no run reaches); logins succeed, so login
+throttling never engages; everything else is as deployed (REFINERY_ENV=production,
+BCRYPT_ROUNDS and LOG_LEVEL at their defaults, synchronous_commit on). It also prints how
+busy the machine was before it started, since other load on the same cores lowers every
+number.
 """
 
 from __future__ import annotations
@@ -168,7 +168,8 @@ def fresh_database(name: str, synchronous_commit: str = "on") -> str:
 
 
 def server_env(database_url: str, port: int, rate_limits: bool) -> dict[str, str]:
-    """The service's environment: production, rate limits off, everything else default."""
+    """The service's environment: production, rate limits off (or unreachably high), the rest
+    default."""
     limits = {
         "RATE_LIMITS_ENABLED": "true",
         "RATE_LIMIT_STORAGE_URI": "memory://",

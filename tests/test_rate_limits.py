@@ -158,4 +158,8 @@ def test_requests_pass_uncounted_while_the_limits_storage_is_down(clean_db, capl
     admin = Auth.header(Auth(client).register("outage")["accessToken"])
     for _ in range(3):
         assert client.get("/api/usage", headers=admin).status_code == 200
+    # An API key's request looks at the organization's bucket before counting its own.
+    key = client.post("/api/keys", json={"name": "k"}, headers=admin).get_json()["key"]
+    for _ in range(2):
+        assert client.get("/api/usage", headers={"X-API-Key": key}).status_code == 200
     assert "rate-limit storage failed" in caplog.text

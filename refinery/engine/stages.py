@@ -413,12 +413,10 @@ def drop_low_information_words(
                 continue  # "as they are.", "You:", "f(a, b)": a clause's last word carries it
             if lower in _PRONOUNS and (
                 _LAST_WORD_AFTER.match(text, match.end())
-                or _AUXILIARY_BEFORE.search(text, max(0, match.start() - 8), match.start())
+                or _follows(_AUXILIARY_BEFORE, text, match.start())
             ):
                 continue  # "as they are.", "Do you know": the subject of a verb
-            if lower in {"you", "they", "he", "she"} and _AND_BEFORE.search(
-                text, max(0, match.start() - 6), match.start()
-            ):
+            if lower in {"you", "they", "he", "she"} and _follows(_AND_BEFORE, text, match.start()):
                 continue
             if lower == "and" and _SUBJECT_AFTER.match(text, match.end()):
                 continue  # "I paste a diff and you review it": two actors, keep the join
@@ -428,16 +426,19 @@ def drop_low_information_words(
                 _NEGATION_AFTER.match(text, match.end()) or _SUBJECT_AFTER.match(text, match.end())
             ):
                 continue  # "do not", "will never", "would you": the verb of a negation, a question
-            if (
-                lower == "to"
-                and _OBLIGATION_BEFORE.search(text, max(0, match.start() - 8), match.start())
-            ) or (lower in _HAVE and _TO_AFTER.match(text, match.end())):
+            if (lower == "to" and _follows(_OBLIGATION_BEFORE, text, match.start())) or (
+                lower in _HAVE and _TO_AFTER.match(text, match.end())
+            ):
                 continue  # "have to", "need to", "ought to": an obligation
-            if lower in _AUXILIARIES and _after_modal(text, match.start()):
+            if lower in _AUXILIARIES and _follows(_MODAL_BEFORE, text, match.start()):
                 continue  # "should be", "will have": the modal needs its verb
-            if lower in _DO and _after_pronoun(text, match.start()):
+            if lower in _DO and _follows(_PRONOUN_BEFORE, text, match.start()):
                 continue  # "what would you do": after its subject, "do" is the verb
-            if level == MEDIUM and lower in _COPULAS and _after_pronoun(text, match.start()):
+            if (
+                level == MEDIUM
+                and lower in _COPULAS
+                and _follows(_PRONOUN_BEFORE, text, match.start())
+            ):
                 continue  # "you are a reviewer": the copula carries the role
             if lower in _PREPOSITIONS and (
                 _SPAN_AFTER.match(text, match.end())
@@ -468,17 +469,19 @@ _OBLIGATION_BEFORE = regex.compile(
     r"(?i)(?<![\p{L}])(?:have|has|had|need|needs|needed|ought|got)[ \t]+$"
 )
 _PRONOUNS = frozenset({"you", "they", "it", "he", "she", "them", "him", "her", "this", "that"})
-_CLAUSE_END = regex.compile(r"[ \t]*(?:[.!?;:,)\]\n]|$)")
+_END = r"[ \t]*(?:[.!?;:,)\]\n]|$)"  # the end of a clause
+_CLAUSE_END = regex.compile(_END)
+_LAST_WORD_AFTER = regex.compile(r"[ \t]+[\p{L}'’]+" + _END)
+_MODALS = "should|must|shall|may|might|can|could|would|will"
+_MODAL_BEFORE = regex.compile(rf"(?i)\b(?:{_MODALS}|cannot|not|never)[ \t]+$")
 _AUXILIARY_BEFORE = regex.compile(
-    r"(?i)(?<![\p{L}])(?:do|does|did|is|are|was|were|have|has|had|can|could|will|would|"
-    r"should|shall|may|might|must)[ \t]+$"
+    rf"(?i)(?<![\p{{L}}])(?:do|does|did|is|are|was|were|have|has|had|{_MODALS})[ \t]+$"
 )
-_LAST_WORD_AFTER = regex.compile(r"[ \t]+[\p{L}'’]+[ \t]*(?:[.!?;:,)\]\n]|$)")
 _PREPOSITIONS = frozenset(
     {"by", "to", "in", "on", "for", "of", "with", "from", "at", "into", "onto", "about", "and"}
 )
 _SPAN_AFTER = regex.compile(r"[ \t]+\ue000")
-_AUXILIARIES = _COPULAS | frozenset({"do", "does", "did", "will", "would", "could", "have", "has"})
+_AUXILIARIES = _COPULAS | _DO | frozenset({"will", "would", "could", "have", "has"})
 _AND_BEFORE = regex.compile(r"(?i)\band[ \t]+$")
 _SUBJECT_AFTER = regex.compile(r"[ \t]+(?:i|you|we|they|he|she)\b", regex.I)
 _QUANTIFIER_AFTER = regex.compile(r"[ \t]+(?:most|least|all|once|first|last)\b", regex.I)
@@ -486,19 +489,13 @@ _NEGATION_AFTER = regex.compile(r"[ \t]+(?:not|never|no|only|always)\b", regex.I
 _PRONOUN_BEFORE = regex.compile(r"(?i)\b(?:i|you|we|they|he|she|it|this|that)[ \t]+$")
 
 
-_MODAL_BEFORE = regex.compile(
-    r"(?i)\b(?:should|must|shall|may|might|can|could|would|will|cannot|not|never)[ \t]+$"
-)
+def _follows(before: regex.Pattern, text: str, start: int) -> bool:
+    """Say whether the word at `start` comes right after what `before` finds.
 
-
-def _after_modal(text: str, start: int) -> bool:
-    """Say whether the word at `start` follows a modal verb or a negation."""
-    return _MODAL_BEFORE.search(text, max(0, start - 10), start) is not None
-
-
-def _after_pronoun(text: str, start: int) -> bool:
-    """Say whether the word at `start` follows a personal or demonstrative pronoun."""
-    return _PRONOUN_BEFORE.search(text, max(0, start - 6), start) is not None
+    `before` ends with `$` (a modal, a pronoun, an auxiliary and the space after it); only
+    the dozen characters in front of the word are searched.
+    """
+    return before.search(text, max(0, start - 12), start) is not None
 
 
 def _between_same_words(text: str, start: int, end: int) -> bool:
