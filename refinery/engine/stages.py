@@ -97,7 +97,11 @@ def _light_words(level: str, legal: bool) -> tuple[regex.Pattern, dict[str, str]
     reasons = {}
     for word in sorted(words):
         score = information.bits(word)
-        if score < _MAX_BITS[level]:
+        # Medium has judged its own words with their context whole; at high that context
+        # may be gone ("to justify the plan" -> "to justify plan"), so high leaves them be,
+        # except the copulas medium keeps after a subject ("you are a reviewer").
+        judged = level == HIGH and word in _MEDIUM_WORDS and score < MEDIUM_MAX_BITS
+        if score < _MAX_BITS[level] and not (judged and word not in _COPULAS):
             reasons[word] = f"low-information word ({score:.1f} bits)"
     finder = regex.compile(r"(?<![\p{L}])\L<words>(?![\p{L}])", regex.I, words=list(reasons))
     return finder, reasons
@@ -414,8 +418,9 @@ def drop_low_information_words(
             if lower in _PRONOUNS and (
                 _LAST_WORD_AFTER.match(text, match.end())
                 or _follows(_AUXILIARY_BEFORE, text, match.start())
+                or _follows(_PREPOSITION_BEFORE, text, match.start())
             ):
-                continue  # "as they are.", "Do you know": the subject of a verb
+                continue  # "as they are.", "Do you know": a verb's subject; "to you": an object
             if lower in {"you", "they", "he", "she"} and _follows(_AND_BEFORE, text, match.start()):
                 continue
             if lower == "and" and _SUBJECT_AFTER.match(text, match.end()):
@@ -434,17 +439,26 @@ def drop_low_information_words(
                 continue  # "should be", "will have": the modal needs its verb
             if lower in _DO and _follows(_PRONOUN_BEFORE, text, match.start()):
                 continue  # "what would you do": after its subject, "do" is the verb
-            if (
-                level == MEDIUM
-                and lower in _COPULAS
-                and _follows(_PRONOUN_BEFORE, text, match.start())
+            if lower in _COPULAS and (
+                (level == MEDIUM and _follows(_PRONOUN_BEFORE, text, match.start()))
+                or _follows(_RELATIVE_BEFORE, text, match.start())
             ):
-                continue  # "you are a reviewer": the copula carries the role
+                continue  # "you are a reviewer": the copula carries the role; "bugs that are"
             if lower in _PREPOSITIONS and (
                 _SPAN_AFTER.match(text, match.end())
+                or _OBJECT_AFTER.match(text, match.end())
+                or _follows(_COPULA_BEFORE, text, match.start())
+                or _follows(_COLLOCATION_BEFORE, text, match.start())
                 or _between_same_words(text, match.start(), match.end())
             ):
-                continue  # "for {audience}", "by 2026-12-01": the role of a kept span; "one by one"
+                continue  # "for {city}", "to her", "are not in", "based on", "one by one"
+            if lower == "that" and not _CLAUSE_SUBJECT_AFTER.match(text, match.end()):
+                continue  # "numbers that are not in", "ideas that include": a relative clause
+            if lower == "to" and (
+                _follows(_INFINITIVE_BEFORE, text, match.start())
+                or _VERB_WITH_OBJECT_AFTER.match(text, match.end())
+            ):
+                continue  # "like me to continue", "how to use", "insights to justify the plan"
             initial = _sentence_initial(text, match.start())
             if initial and (lower in _AUXILIARIES or lower == "to"):
                 continue  # "Do this", "Be brief": the verb; "To plan my trip, ...": a purpose
@@ -473,7 +487,30 @@ _END = r"[ \t]*(?:[.!?;:,)\]\n]|$)"  # the end of a clause
 _CLAUSE_END = regex.compile(_END)
 _LAST_WORD_AFTER = regex.compile(r"[ \t]+[\p{L}'’]+" + _END)
 _MODALS = "should|must|shall|may|might|can|could|would|will"
-_MODAL_BEFORE = regex.compile(rf"(?i)\b(?:{_MODALS}|cannot|not|never)[ \t]+$")
+_MODAL_BEFORE = regex.compile(rf"(?i)\b(?:{_MODALS}|cannot|not|never|to)[ \t]+$")
+_OBJECTS = r"(?:me|you|him|her|us|them|it)"
+_OBJECT_AFTER = regex.compile(rf"(?i)[ \t]+{_OBJECTS}\b")
+_RELATIVE_BEFORE = regex.compile(r"(?i)\b(?:that|which|who)[ \t]+$")
+_PREPOSITION_BEFORE = regex.compile(
+    r"(?i)\b(?:to|for|with|from|by|at|on|about|of|in|into|onto)[ \t]+$"
+)
+_COPULA_BEFORE = regex.compile(r"(?i)\b(?:is|are|was|were|be|been|being|am|not|never)[ \t]+$")
+# "Ensure that the output...", "that you": "that" opens a clause whose subject follows.
+_CLAUSE_SUBJECT_AFTER = regex.compile(
+    r"(?i)[ \t]+(?:the|a|an|i|you|we|they|he|she|it|this|these|those|there|my|your|our|their|"
+    r"his|its|each|every|all|any|no|some)\b"
+)
+# "based on", "according to", "instead of": the preposition is half of a fixed phrase.
+_COLLOCATION_BEFORE = regex.compile(
+    r"(?i)\b(?:based|according|depending|instead|regardless|due|compared|relative|opposed|"
+    r"apart|aside|ahead|similar|related|responsible)[ \t]+$"
+)
+_INFINITIVE_BEFORE = regex.compile(
+    rf"(?i)\b(?:{_OBJECTS}|how|what|where|when|whether|which|who|whom|want|wants|like)[ \t]+$"
+)
+_VERB_WITH_OBJECT_AFTER = regex.compile(
+    rf"(?i)[ \t]+[\p{{L}}]+[ \t]+(?:{_OBJECTS}|the|a|an|my|your|his|its|our|their|this|these)\b"
+)
 _AUXILIARY_BEFORE = regex.compile(
     rf"(?i)(?<![\p{{L}}])(?:do|does|did|is|are|was|were|have|has|had|{_MODALS})[ \t]+$"
 )
