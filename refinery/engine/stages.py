@@ -29,7 +29,9 @@ _TIDY = (
     ("", re.compile(r"^[ \t]+", re.M), ""),
 )
 _HAS_WORD = regex.compile(r"[\p{L}\p{N}\ue000]")
-_CAPITALIZE = regex.compile(r"\ue002([^\p{L}\n]*?)(\p{Ll})")
+# The next word's first letter, past opening quotes and brackets only: after a removal,
+# "14 years of experience" must not become "14 years Experience".
+_CAPITALIZE = regex.compile(r"\ue002([ \t\"'“‘(\[*_]*)(\p{Ll})")
 
 # Closed-class words the word pass may drop when they carry little information. Medium
 # drops the lightest (articles, copulas, common prepositions: under MEDIUM_MAX_BITS);
@@ -413,52 +415,8 @@ def drop_low_information_words(
             after = text[match.end()] if match.end() < len(text) else " "
             if before in _GLUE or after in _GLUE or before.isalnum() or after.isalnum():
                 continue
-            if _CLAUSE_END.match(text, match.end()):
-                continue  # "as they are.", "You:", "f(a, b)": a clause's last word carries it
-            if lower in _PRONOUNS and (
-                _LAST_WORD_AFTER.match(text, match.end())
-                or _follows(_AUXILIARY_BEFORE, text, match.start())
-                or _follows(_PREPOSITION_BEFORE, text, match.start())
-            ):
-                continue  # "as they are.", "Do you know": a verb's subject; "to you": an object
-            if lower in {"you", "they", "he", "she"} and _follows(_AND_BEFORE, text, match.start()):
+            if _carries_its_phrase(text, match.start(), match.end(), lower, level):
                 continue
-            if lower == "and" and _SUBJECT_AFTER.match(text, match.end()):
-                continue  # "I paste a diff and you review it": two actors, keep the join
-            if lower == "at" and _QUANTIFIER_AFTER.match(text, match.end()):
-                continue  # "at most 5", "at least": part of a limit
-            if lower in _AUXILIARIES and (
-                _NEGATION_AFTER.match(text, match.end()) or _SUBJECT_AFTER.match(text, match.end())
-            ):
-                continue  # "do not", "will never", "would you": the verb of a negation, a question
-            if (lower == "to" and _follows(_OBLIGATION_BEFORE, text, match.start())) or (
-                lower in _HAVE and _TO_AFTER.match(text, match.end())
-            ):
-                continue  # "have to", "need to", "ought to": an obligation
-            if lower in _AUXILIARIES and _follows(_MODAL_BEFORE, text, match.start()):
-                continue  # "should be", "will have": the modal needs its verb
-            if lower in _DO and _follows(_PRONOUN_BEFORE, text, match.start()):
-                continue  # "what would you do": after its subject, "do" is the verb
-            if lower in _COPULAS and (
-                (level == MEDIUM and _follows(_PRONOUN_BEFORE, text, match.start()))
-                or _follows(_RELATIVE_BEFORE, text, match.start())
-            ):
-                continue  # "you are a reviewer": the copula carries the role; "bugs that are"
-            if lower in _PREPOSITIONS and (
-                _SPAN_AFTER.match(text, match.end())
-                or _OBJECT_AFTER.match(text, match.end())
-                or _follows(_COPULA_BEFORE, text, match.start())
-                or _follows(_COLLOCATION_BEFORE, text, match.start())
-                or _between_same_words(text, match.start(), match.end())
-            ):
-                continue  # "for {city}", "to her", "are not in", "based on", "one by one"
-            if lower == "that" and not _CLAUSE_SUBJECT_AFTER.match(text, match.end()):
-                continue  # "numbers that are not in", "ideas that include": a relative clause
-            if lower == "to" and (
-                _follows(_INFINITIVE_BEFORE, text, match.start())
-                or _VERB_WITH_OBJECT_AFTER.match(text, match.end())
-            ):
-                continue  # "like me to continue", "how to use", "insights to justify the plan"
             initial = _sentence_initial(text, match.start())
             if initial and (lower in _AUXILIARIES or lower == "to"):
                 continue  # "Do this", "Be brief": the verb; "To plan my trip, ...": a purpose
@@ -505,6 +463,9 @@ _COLLOCATION_BEFORE = regex.compile(
     r"(?i)\b(?:based|according|depending|instead|regardless|due|compared|relative|opposed|"
     r"apart|aside|ahead|similar|related|responsible)[ \t]+$"
 )
+_BARE_VERB_AFTER = regex.compile(r"(?i)[ \t]+(?:be|have|do)\b")
+# "3 months from now", "start from scratch": without the preposition the time or place changes.
+_DEICTIC_AFTER = regex.compile(r"(?i)[ \t]+(?:now|today|tomorrow|yesterday|here|there|scratch)\b")
 _INFINITIVE_BEFORE = regex.compile(
     rf"(?i)\b(?:{_OBJECTS}|how|what|where|when|whether|which|who|whom|want|wants|like)[ \t]+$"
 )
@@ -521,6 +482,7 @@ _SPAN_AFTER = regex.compile(r"[ \t]+\ue000")
 _AUXILIARIES = _COPULAS | _DO | frozenset({"will", "would", "could", "have", "has"})
 _AND_BEFORE = regex.compile(r"(?i)\band[ \t]+$")
 _SUBJECT_AFTER = regex.compile(r"[ \t]+(?:i|you|we|they|he|she)\b", regex.I)
+_AS_AFTER = regex.compile(r"[ \t]+as\b", regex.I)
 _QUANTIFIER_AFTER = regex.compile(r"[ \t]+(?:most|least|all|once|first|last)\b", regex.I)
 _NEGATION_AFTER = regex.compile(r"[ \t]+(?:not|never|no|only|always)\b", regex.I)
 _PRONOUN_BEFORE = regex.compile(r"(?i)\b(?:i|you|we|they|he|she|it|this|that)[ \t]+$")
@@ -533,6 +495,60 @@ def _follows(before: regex.Pattern, text: str, start: int) -> bool:
     the dozen characters in front of the word are searched.
     """
     return before.search(text, max(0, start - 12), start) is not None
+
+
+def _carries_its_phrase(text: str, start: int, end: int, word: str, level: str) -> bool:
+    """Say whether the candidate `word` at [start, end) holds up the phrase it sits in."""
+
+    def after(pattern: regex.Pattern) -> bool:
+        return pattern.match(text, end) is not None
+
+    def before(pattern: regex.Pattern) -> bool:
+        return _follows(pattern, text, start)
+
+    if after(_CLAUSE_END):
+        return True  # "as they are.", "You:", "f(a, b)": a clause's last word carries it
+    if word in _PRONOUNS and (
+        after(_LAST_WORD_AFTER) or before(_AUXILIARY_BEFORE) or before(_PREPOSITION_BEFORE)
+    ):
+        return True  # "as they are.", "Do you know": a verb's subject; "to you": an object
+    if word in {"you", "they", "he", "she"} and before(_AND_BEFORE):
+        return True
+    if word == "and" and after(_SUBJECT_AFTER):
+        return True  # "I paste a diff and you review it": two actors, keep the join
+    if word == "at" and after(_QUANTIFIER_AFTER):
+        return True  # "at most 5", "at least": part of a limit
+    if word == "such" and after(_AS_AFTER):
+        return True  # "such as": examples follow, not a role
+    if word in _AUXILIARIES and (after(_NEGATION_AFTER) or after(_SUBJECT_AFTER)):
+        return True  # "do not", "will never", "would you": the verb of a negation, a question
+    if (word == "to" and before(_OBLIGATION_BEFORE)) or (word in _HAVE and after(_TO_AFTER)):
+        return True  # "have to", "need to", "ought to": an obligation
+    if word in _AUXILIARIES and before(_MODAL_BEFORE):
+        return True  # "should be", "will have", "to be": the modal needs its verb
+    if word in _DO and before(_PRONOUN_BEFORE):
+        return True  # "what would you do": after its subject, "do" is the verb
+    if word in _COPULAS and (
+        (level == MEDIUM and before(_PRONOUN_BEFORE)) or before(_RELATIVE_BEFORE)
+    ):
+        return True  # "you are a reviewer": the copula carries the role; "bugs that are"
+    if word in _PREPOSITIONS and (
+        after(_SPAN_AFTER)
+        or after(_OBJECT_AFTER)
+        or after(_DEICTIC_AFTER)
+        or before(_COPULA_BEFORE)
+        or before(_COLLOCATION_BEFORE)
+        or _between_same_words(text, start, end)
+    ):
+        return True  # "for {city}", "to her", "from now", "are not in", "based on", "one by one"
+    if word == "that" and not after(_CLAUSE_SUBJECT_AFTER):
+        return True  # "numbers that are not in", "ideas that include": a relative clause
+    return word == "to" and (
+        before(_INFINITIVE_BEFORE)
+        or after(_LAST_WORD_AFTER)
+        or after(_BARE_VERB_AFTER)
+        or after(_VERB_WITH_OBJECT_AFTER)
+    )  # "like me to continue", "how to use", "avatar to generate", "to be", "to justify it"
 
 
 def _between_same_words(text: str, start: int, end: int) -> bool:

@@ -375,6 +375,11 @@ def test_removals_are_reported_only_for_edits_that_were_kept():
         ("Rank them based on the score.", "based on"),
         ("Use tabs instead of spaces.", "instead of"),
         ("Explain each of them in one sentence.", "each of them"),
+        ("Pick styles such as cartoon or anime.", "such as"),
+        ("- ${style} - the style of avatar to generate", "avatar to generate"),
+        ("You have 14 years of experience in marketing.", "14 years experience"),
+        ("- ${name} - the name of the device to be discussed", "to be discussed"),
+        ("Imagine the project has failed 3 months from now.", "from now"),
     ],
 )
 def test_high_keeps_the_words_a_phrase_stands_on(text, kept):
