@@ -31,9 +31,11 @@ class Line:
     english: bool = True
 
 
-# A line of source code pasted without a fence: rules must not touch it.
+# A line of source code pasted without a fence: rules must not touch it. A deeply indented
+# list item ("    - step") is a nested list, not code.
 CODE_LINE = regex.compile(
-    r"^(?:[ \t]{4,}|\t)\S|^[ \t]*(?:def |class |import |from [\w.]+ import |return\b|elif |"
+    r"^(?:[ \t]{4,}|\t)(?!(?:[-*+•]|\d{1,3}[.)])[ \t]+\S)\S|"
+    r"^[ \t]*(?:def |class |import |from [\w.]+ import |return\b|elif |"
     r"else:|try:|except\b|finally:|with .*:$|for .*:$|if .*:$|while .*:$|@\w|#!|//|/\*|\*/|"
     r"(?:const|let|var|function|public|private|async|await) |[\w.\[\]'\"]+ ?[-+*/]?= ?\S)"
 )

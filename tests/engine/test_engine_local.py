@@ -135,6 +135,17 @@ def test_markdown_structure_survives_in_default_format():
         assert "[the style guide](https://example.com/style_(v2)#naming)" in refined
 
 
+def test_a_deeply_nested_list_is_refined_and_indented_code_is_kept():
+    text = (
+        "Steps:\n  1. Plan the work\n     - Write the tests for the parser\n"
+        "     - Review the results with the team\n\n"
+        "Code:\n\n    total  =  price * the_count\n    return  total\n"
+    )
+    refined = refine(text, "UNIVERSAL", "medium").refined_text
+    assert "  1. Plan work\n     - Write tests parser\n     - Review results team" in refined
+    assert "    total  =  price * the_count\n    return  total" in refined
+
+
 def test_closing_instruction_survives():
     """The last instruction of a prompt is never the part that gets cut."""
     for level in LEVELS:
