@@ -133,10 +133,13 @@ _SCOPE_AFTER = regex.compile(
 _CLAUSE_START = regex.compile(r"[.!?;:,\n(][^.!?;:,\n(]*$")
 _CLAUSE_AFTER = regex.compile(r"(?:(?![ \t]+(?:and|or)[ \t])[^.!?;:,\n()])*", regex.I)
 _LIST_WORD = regex.compile(r"[\p{L}\p{N}\ue000]+")
-# A serial comma before "and"/"or", and the comma after a sequence word opening a sentence:
-# neither changes what is asked (LEGAL keeps them: in contracts commas can carry scope).
+# A serial comma before "and"/"or" (after another comma of the sentence: "a, b, and c"), and
+# the comma after a sequence word opening a sentence: neither changes what is asked (LEGAL
+# keeps them: in contracts commas can carry scope). "List 5 bugs, and explain each" keeps
+# its comma: it separates two actions, and at high the comma is what still separates them.
 _OPTIONAL_COMMA = regex.compile(
-    r",(?=[ \t]+(?:and|or)[ \t])|(?<=(?:^|[.!?:][ \t]+|\n)(?:Finally|Then|Next|First|Second|"
+    r"(?=,[ \t]+(?:and|or)[ \t])(?<=,[^.!?;:\n]+),"
+    r"|(?<=(?:^|[.!?:][ \t]+|\n)(?:Finally|Then|Next|First|Second|"
     r"Third|Lastly|Also|Instead|Overall|Ideally|Importantly|Then|Now|Afterwards|Later))(?:,)",
     regex.M,
 )
@@ -385,6 +388,8 @@ def drop_commas(text: str, removals: Removals) -> str:
         following = _CLAUSE_AFTER.match(text, match.end()).group(0)
         if len(_LIST_WORD.findall(clause)) < 3 or len(_LIST_WORD.findall(following)) < 3:
             continue  # "id, name, email", "f(a, b)": the comma separates items
+        if _in_series(text, start, match.end()):
+            continue  # "create material for talks, practise delivery and work on posture"
         out.append(text[position:start])
         position = match.end()
         dropped += 1
@@ -393,6 +398,28 @@ def drop_commas(text: str, removals: Removals) -> str:
     removals.add(",", "comma between words", dropped)
     out.append(text[position:])
     return "".join(out)
+
+
+_SENTENCE_AFTER = regex.compile(r"[^.!?;:\n]*")
+_SERIES_END = regex.compile(r"[ \t](?:and|or)[ \t]", regex.I)
+
+
+def _in_series(text: str, start: int, end: int) -> bool:
+    """Say whether the comma at [start, end) separates items of a series, however long.
+
+    A sentence with another comma, or an "and"/"or" after this one, lists things: without
+    the comma, two items would read as one ("material for presentation practice delivery").
+    """
+    after = _SENTENCE_AFTER.match(text, end).group(0)
+    if _comma_before(text, start) or "," in after:
+        return True
+    return _SERIES_END.search(after) is not None
+
+
+def _comma_before(text: str, start: int) -> bool:
+    """Say whether the sentence holding `start` has a comma before it."""
+    opening = max(text.rfind(mark, 0, start) for mark in ".!?;:\n")
+    return text.find(",", opening + 1, start) >= 0
 
 
 def drop_low_information_words(
@@ -514,8 +541,8 @@ def _carries_its_phrase(text: str, start: int, end: int, word: str, level: str) 
         return True  # "as they are.", "Do you know": a verb's subject; "to you": an object
     if word in {"you", "they", "he", "she"} and before(_AND_BEFORE):
         return True
-    if word == "and" and after(_SUBJECT_AFTER):
-        return True  # "I paste a diff and you review it": two actors, keep the join
+    if word == "and" and (after(_SUBJECT_AFTER) or _comma_before(text, start)):
+        return True  # "I paste a diff and you review it": two actors; "a, b and c": a series
     if word == "at" and after(_QUANTIFIER_AFTER):
         return True  # "at most 5", "at least": part of a limit
     if word == "such" and after(_AS_AFTER):
@@ -564,8 +591,6 @@ def run_stage(lines: list[Line], level: str, strategy: str, removals: Removals, 
     apply_phrase_rules(lines, level, strategy, removals)
     if level == MEDIUM:
         drop_repeated_sentences(lines, removals, unmask)
-    # Commas before the word pass: "places, museums and parks" is still seen as a list
-    # before high drops its "and".
     if level in {LOW, HIGH} and strategy != "LEGAL":
         _edit(lines, drop_commas, removals)
     if level in _LEVEL_WORDS:

@@ -1,6 +1,8 @@
 """The local engine on hand-written adversarial prompts."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -278,6 +280,13 @@ def test_markdown_output_has_sections_and_claude_gets_xml_tags():
         # A comma before a condition or a contrast opens a new scope and stays.
         ("Answer briefly, unless I ask for detail.", "Answer briefly, unless I ask for detail."),
         ("Be friendly, patient, but firm.", "Be friendly, patient, but firm."),
+        # Items of a series keep their commas, however long they are.
+        (
+            "Create engaging material for a presentation, practise the delivery of speeches"
+            " and work on body language.",
+            "Create engaging material for a presentation, practise the delivery of speeches"
+            " and work on body language.",
+        ),
         # Numbers are masked: the comma inside $1,250.50 is never a candidate.
         ("Budget: $1,250.50, spent wisely.", "Budget: $1,250.50, spent wisely."),
     ],
@@ -372,7 +381,8 @@ def test_removals_are_reported_only_for_edits_that_were_kept():
         ("If it fails, you have to restart the server.", "have to restart"),
         ("You need to sign the form.", "eed to sign"),
         ("Write it for him, not for her.", ", not"),
-        ("Suggest 3 places, museums and parks near {city}.", "places, museums"),
+        ("Suggest 3 places, museums and parks near {city}.", "places, museums and parks"),
+        ("List at most 5 bugs, and explain each of them.", "5 bugs, and explain"),
         ("List the numbers that are not in the table.", "numbers that are not in"),
         ("List the bugs that are in the code.", "bugs that are in"),
         ("Write it for him today.", "for him"),
@@ -395,3 +405,12 @@ def test_removals_are_reported_only_for_edits_that_were_kept():
 )
 def test_high_keeps_the_words_a_phrase_stands_on(text, kept):
     assert kept in refine(text, "UNIVERSAL", "high").refined_text
+
+
+def test_the_level_examples_in_strategies_md_are_the_engines_output():
+    """docs/STRATEGIES.md says its examples are real output: each row of the levels table."""
+    document = (Path(__file__).resolve().parents[2] / "docs" / "STRATEGIES.md").read_text()
+    rows = re.findall(r"^\| (low|medium|high) \| `([^`]+)` \| `([^`]+)` \|$", document, re.M)
+    assert [level for level, _, _ in rows] == list(LEVELS)
+    for level, before, after in rows:
+        assert refine(before, "UNIVERSAL", level).refined_text == after
