@@ -6,6 +6,7 @@ Per level: token reduction (o200k), protected spans and negation/modality words 
 (checked by refinery.engine.checks.find_losses, the same check the API runs), time per
 1k tokens, and, when requirements-bench.txt is installed, meaning kept as the cosine of
 all-MiniLM-L6-v2 embeddings (each text split into 150-word chunks, embeddings averaged).
+`--calibrate` adds blind deletions (articles, stop words, commas) on the same prompts.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -22,8 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from refinery.engine.checks import find_losses
 from refinery.engine.information import warm_up
-from refinery.engine.lexicon import meaning_words
+from refinery.engine.lexicon import NEGATION_MODALITY, meaning_words
 from refinery.engine.local import LEVELS, OUTPUT_FORMATS, STRATEGIES, refine
+from refinery.engine.masking import MaskedText
 from refinery.engine.protect import protected_spans
 from refinery.engine.tokens import count_tokens
 
@@ -75,10 +78,16 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
 
 
-def measure(prompts: list[str], strategy: str, output_format: str, embed) -> list[dict]:
+def cosines(original_vectors, embed, texts: list[str]) -> list[float]:
+    """Cosine of each text's embedding with its original's."""
+    return [float(x) for x in (original_vectors * embed(texts)).sum(axis=1)]
+
+
+def measure(
+    prompts: list[str], strategy: str, output_format: str, embed, original_vectors
+) -> list[dict]:
     """Refine every prompt at every level and summarize each level."""
     originals = [count_tokens(p) for p in prompts]
-    original_vectors = embed(prompts) if embed is not None else None
     span_total = sum(len({s.text for s in protected_spans(p)}) for p in prompts)
     word_total = sum(len(meaning_words(p)) for p in prompts)
     rows = []
@@ -107,11 +116,65 @@ def measure(prompts: list[str], strategy: str, output_format: str, embed) -> lis
             "p95_ms_per_1k": percentile(per_1k, 0.95),
         }
         if embed is not None:
-            cosines = [float(x) for x in (original_vectors * embed(refined_texts)).sum(axis=1)]
-            row["cosine_mean"] = statistics.mean(cosines)
-            row["cosine_p10"] = percentile(cosines, 0.10)
+            kept = cosines(original_vectors, embed, refined_texts)
+            row["cosine_mean"] = statistics.mean(kept)
+            row["cosine_p10"] = percentile(kept, 0.10)
         rows.append(row)
     return rows
+
+
+# NLTK's English stop words (its contractions left out: the deletions keep every "n't").
+_NLTK_STOP_WORDS = """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom
+    this that these those am is are was were be been being have has had having do does did
+    doing a an the and but if or because as until while of at by for with about against
+    between into through during before after above below to from up down in out on off over
+    under again further then once here there when where why how all any both each few more
+    most other some such no nor not only own same so than too very s t can will just don
+    should now d ll m o re ve y ain aren couldn didn doesn hadn hasn haven isn ma mightn
+    mustn needn shan shouldn wasn weren won wouldn
+"""
+STOP_WORDS = frozenset(_NLTK_STOP_WORDS.split())
+_CALIBRATION_WORD = re.compile(r"(?<![\w'’\ue000-\ue01f])[A-Za-z]+(?![\w'’\ue000-\ue01f])")
+
+
+def delete(text: str, words: frozenset[str] = frozenset(), punctuation: bool = False) -> str:
+    """Blindly delete `words` (and commas, parentheses) outside protected spans."""
+    masked = MaskedText(text)
+    out = _CALIBRATION_WORD.sub(
+        lambda m: "" if m.group(0).lower() in words else m.group(0), masked.masked
+    )
+    if punctuation:
+        out = re.sub(r"(?<=[^\d\s]),(?=\s)|[()]", "", out)
+    return masked.unmask(re.sub(r"(?<=\S)[ \t]{2,}", " ", out))
+
+
+def calibrate(prompts: list[str], embed, original_vectors) -> None:
+    """Print what blind deletions give on the same corpus: the scale the levels sit on.
+
+    Each deletion keeps protected spans and, for stop words, every negation/modality word;
+    none of them keeps grammar, lists or scope, so they bound what deleting words can buy.
+    """
+    originals = [count_tokens(p) for p in prompts]
+    low = [refine(p, "UNIVERSAL", "low").refined_text for p in prompts]
+    stop = STOP_WORDS - NEGATION_MODALITY
+    cases = {
+        "every article": [delete(p, frozenset({"a", "an", "the"})) for p in prompts],
+        "low, then every comma and parenthesis": [delete(t, punctuation=True) for t in low],
+        "every stop word but negation/modality": [delete(p, stop) for p in prompts],
+        "those stop words, commas and parentheses": [delete(p, stop, True) for p in prompts],
+    }
+    print("\nblind deletions on the same prompts (reference points, not the engine):")
+    for name, texts in cases.items():
+        reduction = statistics.mean(
+            1 - count_tokens(t) / n if n else 0.0 for t, n in zip(texts, originals, strict=True)
+        )
+        kept = cosines(original_vectors, embed, texts)
+        print(
+            f"  {name:<42} {reduction:6.1%}  cosine {statistics.mean(kept):.3f}"
+            f" / p10 {percentile(kept, 0.10):.3f}"
+        )
 
 
 def large_prompt_ms(prompts: list[str], strategy: str) -> tuple[int, float]:
@@ -138,6 +201,9 @@ def main() -> None:
     parser.add_argument("--format", default="default", choices=OUTPUT_FORMATS)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--no-cosine", action="store_true", help="skip the MiniLM cosine")
+    parser.add_argument(
+        "--calibrate", action="store_true", help="also print blind deletions' reduction and cosine"
+    )
     args = parser.parse_args()
 
     prompts = load_prompts(args.corpus, args.limit)
@@ -145,7 +211,8 @@ def main() -> None:
     warm_up()
     for prompt in prompts[:20]:  # first calls compile regexes and load the encoder
         refine(prompt, args.strategy, "high", args.format)
-    rows = measure(prompts, args.strategy, args.format, embed)
+    original_vectors = embed(prompts) if embed is not None else None
+    rows = measure(prompts, args.strategy, args.format, embed, original_vectors)
 
     print(f"{len(prompts)} prompts, strategy {args.strategy}, format {args.format}, o200k_base")
     header = (
@@ -168,6 +235,8 @@ def main() -> None:
     print(f"one {tokens}-token prompt at high: {ms:.1f} ms")
     if embed is None and not args.no_cosine:
         print("cosine: install requirements-bench.txt to measure meaning kept")
+    elif args.calibrate and embed is not None:
+        calibrate(prompts, embed, original_vectors)
 
 
 if __name__ == "__main__":
