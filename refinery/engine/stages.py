@@ -476,9 +476,6 @@ _MODAL_BEFORE = regex.compile(rf"(?i)\b(?:{_MODALS}|cannot|not|never|to)[ \t]+$"
 _OBJECTS = r"(?:me|you|him|her|us|them|it)"
 _OBJECT_AFTER = regex.compile(rf"(?i)[ \t]+{_OBJECTS}\b")
 _RELATIVE_BEFORE = regex.compile(r"(?i)\b(?:that|which|who)[ \t]+$")
-_PREPOSITION_BEFORE = regex.compile(
-    r"(?i)\b(?:to|for|with|from|by|at|on|about|of|in|into|onto)[ \t]+$"
-)
 _COPULA_BEFORE = regex.compile(r"(?i)\b(?:is|are|was|were|be|been|being|am|not|never)[ \t]+$")
 # "Ensure that the output...", "that you": "that" opens a clause whose subject follows.
 _CLAUSE_SUBJECT_AFTER = regex.compile(
@@ -504,6 +501,9 @@ _AUXILIARY_BEFORE = regex.compile(
 )
 _PREPOSITIONS = frozenset(
     {"by", "to", "in", "on", "for", "of", "with", "from", "at", "into", "onto", "about", "and"}
+)
+_PREPOSITION_BEFORE = regex.compile(
+    r"(?i)\b(?:" + "|".join(sorted(_PREPOSITIONS - {"and"})) + r")[ \t]+$"
 )
 _SPAN_AFTER = regex.compile(r"[ \t]+\ue000")
 _AUXILIARIES = _COPULAS | _DO | frozenset({"will", "would", "could", "have", "has"})
