@@ -401,6 +401,7 @@ def drop_commas(text: str, removals: Removals) -> str:
 
 
 _SENTENCE_AFTER = regex.compile(r"[^.!?;:\n]*")
+_REACH = 300  # how far a sentence is looked at around a comma: long text stays linear
 _SERIES_END = regex.compile(r"[ \t](?:and|or)[ \t]", regex.I)
 
 
@@ -410,16 +411,17 @@ def _in_series(text: str, start: int, end: int) -> bool:
     A sentence with another comma, or an "and"/"or" after this one, lists things: without
     the comma, two items would read as one ("material for presentation practice delivery").
     """
-    after = _SENTENCE_AFTER.match(text, end).group(0)
+    after = _SENTENCE_AFTER.match(text, end, end + _REACH).group(0)
     if _comma_before(text, start) or "," in after:
         return True
     return _SERIES_END.search(after) is not None
 
 
 def _comma_before(text: str, start: int) -> bool:
-    """Say whether the sentence holding `start` has a comma before it."""
-    opening = max(text.rfind(mark, 0, start) for mark in ".!?;:\n")
-    return text.find(",", opening + 1, start) >= 0
+    """Say whether the sentence holding `start` has a comma before it (within _REACH)."""
+    floor = max(0, start - _REACH)
+    opening = max(text.rfind(mark, floor, start) for mark in ".!?;:\n")
+    return text.find(",", max(opening + 1, floor), start) >= 0
 
 
 def drop_low_information_words(
@@ -591,6 +593,7 @@ def run_stage(lines: list[Line], level: str, strategy: str, removals: Removals, 
     apply_phrase_rules(lines, level, strategy, removals)
     if level == MEDIUM:
         drop_repeated_sentences(lines, removals, unmask)
+    # Commas before the word pass: an "and" after a comma of its sentence ends a series.
     if level in {LOW, HIGH} and strategy != "LEGAL":
         _edit(lines, drop_commas, removals)
     if level in _LEVEL_WORDS:
