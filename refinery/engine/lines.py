@@ -31,11 +31,9 @@ class Line:
     english: bool = True
 
 
-# A line of source code pasted without a fence: rules must not touch it. A deeply indented
-# list item ("    - step") is a nested list, not code.
+# A line of source code pasted without a fence: rules must not touch it.
 CODE_LINE = regex.compile(
-    r"^(?:[ \t]{4,}|\t)(?!(?:[-*+•]|\d{1,3}[.)])[ \t]+\S)\S|"
-    r"^[ \t]*(?:def |class |import |from [\w.]+ import |return\b|elif |"
+    r"^(?:[ \t]{4,}|\t)\S|^[ \t]*(?:def |class |import |from [\w.]+ import |return\b|elif |"
     r"else:|try:|except\b|finally:|with .*:$|for .*:$|if .*:$|while .*:$|@\w|#!|//|/\*|\*/|"
     r"(?:const|let|var|function|public|private|async|await) |[\w.\[\]'\"]+ ?[-+*/]?= ?\S)"
 )
@@ -69,6 +67,31 @@ def _classify(raw: str) -> Line:
     return Line("paragraph", match.group(1), match.group(2))
 
 
+# "1. Plan": the number is a protected span, so a numbered item reaches here masked.
+_NUMBERED = regex.compile(r"[ \t]*\ue000[\ue010-\ue019]+\ue001[.)][ \t]")
+
+
+def _code_lines(block: list[Line]) -> int:
+    """Count the lines of a block that read as code.
+
+    A deeply indented item under a list item ("1. Plan" then "     - Write tests") is a
+    nested list, not code; one that opens the block or follows code ("steps:" then
+    "    - run: make") is code, as an indented block is in markdown.
+    """
+    count, in_list = 0, False
+    for line in block:
+        raw = line.prefix + line.content
+        item = line.kind == "item" or _NUMBERED.match(raw) is not None
+        if in_list and item:
+            continue
+        if looks_like_code(raw):
+            count += 1
+            in_list = False
+        else:
+            in_list = item
+    return count
+
+
 def split_lines(masked: str) -> list[Line]:
     """Classify every line and mark the paragraphs written in a language the rules know."""
     lines = [_classify(raw) for raw in masked.split("\n")]
@@ -82,7 +105,7 @@ def split_lines(masked: str) -> list[Line]:
             block = []
     for block, _ in blocks:
         # A block that is mostly code is kept as written, like a fenced one.
-        code = sum(1 for line in block if looks_like_code(line.prefix + line.content))
+        code = _code_lines(block)
         if code >= 2 and code * 2 >= len(block):
             for line in block:
                 line.kind, line.prefix, line.content = "block", line.prefix + line.content, ""

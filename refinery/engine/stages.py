@@ -122,8 +122,8 @@ _WORD_COMMA = regex.compile(r"(?<=\p{L}),(?=[ \t]+\p{L})")
 # explain, just answer"), and one before a contrast or condition opens a new scope
 # ("..., unless asked"): those stay. Every other comma between two words goes.
 _SCOPED_CLAUSE = regex.compile(
-    r"(?i)(?<![\p{L}'’])(?:not|no|never|nor|none|nothing|cannot|without|only|except|unless)"
-    r"(?![\p{L}'’])|n['’]t(?![\p{L}])"
+    r"(?i)(?<![\p{L}'’])(?:not|no|never|nor|none|nothing|cannot|without|only|except|unless|"
+    r"at[ \t]+(?:most|least)|up[ \t]+to)(?![\p{L}'’])|n['’]t(?![\p{L}])"
 )
 _SCOPE_AFTER = regex.compile(
     r"[ \t]+(?:but|unless|except|although|though|whereas|while|because|if|or|otherwise|not|"
@@ -133,12 +133,11 @@ _SCOPE_AFTER = regex.compile(
 _CLAUSE_START = regex.compile(r"[.!?;:,\n(][^.!?;:,\n(]*$")
 _CLAUSE_AFTER = regex.compile(r"(?:(?![ \t]+(?:and|or)[ \t])[^.!?;:,\n()])*", regex.I)
 _LIST_WORD = regex.compile(r"[\p{L}\p{N}\ue000]+")
-# A serial comma before "and"/"or" (after another comma of the sentence: "a, b, and c"), and
-# the comma after a sequence word opening a sentence: neither changes what is asked (LEGAL
-# keeps them: in contracts commas can carry scope). "List 5 bugs, and explain each" keeps
-# its comma: it separates two actions, and at high the comma is what still separates them.
+# A serial comma before "and"/"or" ("a, b, and c": see _serial_comma) and the comma after a
+# sequence word opening a sentence: neither changes what is asked (LEGAL keeps them: in
+# contracts commas can carry scope).
 _OPTIONAL_COMMA = regex.compile(
-    r"(?=,[ \t]+(?:and|or)[ \t])(?<=,[^.!?;:\n]+),"
+    r",(?=[ \t]+(?:and|or)[ \t])"
     r"|(?<=(?:^|[.!?:][ \t]+|\n)(?:Finally|Then|Next|First|Second|"
     r"Third|Lastly|Also|Instead|Overall|Ideally|Importantly|Then|Now|Afterwards|Later))(?:,)",
     regex.M,
@@ -337,12 +336,22 @@ def apply_strategy_edits(lines: list[Line], level: str, strategy: str, removals:
 
         def light_punctuation(text: str, removals: Removals) -> str:
             """Drop serial commas, commas after sequence words, and decorative emoji."""
-            commas = len(_OPTIONAL_COMMA.findall(text))
-            if commas:
-                removals.add(",", "optional comma", commas)
+            dropped = 0
+
+            def optional(match: regex.Match) -> str:
+                """Drop a sequence word's comma, or a serial comma that ends a plain series."""
+                nonlocal dropped
+                if match.group(0) == "," and not _serial_comma(text, match.start()):
+                    return ","
+                dropped += 1
+                return ""
+
+            text = _OPTIONAL_COMMA.sub(optional, text)
+            if dropped:
+                removals.add(",", "optional comma", dropped)
             for match in _EMOJI.finditer(text):
                 removals.add(match.group(0), "decorative emoji")
-            return _EMOJI.sub("", _OPTIONAL_COMMA.sub("", text))
+            return _EMOJI.sub("", text)
 
         _edit(lines, light_punctuation, removals)
     if level == LOW and strategy in {"UNIVERSAL", "CLAUDE", "DEEPSEEK"}:
@@ -417,11 +426,36 @@ def _in_series(text: str, start: int, end: int) -> bool:
     return _SERIES_END.search(after) is not None
 
 
-def _comma_before(text: str, start: int) -> bool:
-    """Say whether the sentence holding `start` has a comma before it (within _REACH)."""
+def _previous_comma(text: str, start: int) -> int:
+    """The index of the comma before `start` in its sentence (within _REACH), or -1."""
     floor = max(0, start - _REACH)
     opening = max(text.rfind(mark, floor, start) for mark in ".!?;:\n")
-    return text.find(",", max(opening + 1, floor), start) >= 0
+    return text.rfind(",", max(opening + 1, floor), start)
+
+
+def _comma_before(text: str, start: int) -> bool:
+    """Say whether the sentence holding `start` has a comma before it (within _REACH)."""
+    return _previous_comma(text, start) >= 0
+
+
+_SUBORDINATE = regex.compile(
+    r"[ \t]*(?:which|who|whom|whose|where|when|while|unless|if|although|though|because|since)\b",
+    regex.I,
+)
+
+
+def _serial_comma(text: str, start: int) -> bool:
+    """Say whether the comma at `start`, before "and"/"or", ends a plain series ("a, b, and c").
+
+    A lone comma ("list 5 bugs, and explain each") separates two actions, and at high it is
+    what still separates them; one closing an aside ("the files, which are temporary, and")
+    or a negation ("Python, not Java, and explain why") bounds its scope.
+    """
+    previous = _previous_comma(text, start)
+    if previous < 0:
+        return False
+    item = text[previous + 1 : start]
+    return not (_SCOPED_CLAUSE.search(item) or _SUBORDINATE.match(item))
 
 
 def drop_low_information_words(
@@ -507,6 +541,12 @@ _PREPOSITIONS = frozenset(
 _PREPOSITION_BEFORE = regex.compile(
     r"(?i)\b(?:" + "|".join(sorted(_PREPOSITIONS - {"and"})) + r")[ \t]+$"
 )
+_PREPOSITION_AFTER = regex.compile(
+    r"(?i)[ \t]+(?:" + "|".join(sorted(_PREPOSITIONS - {"and"})) + r")\b"
+)
+_AND_OR_AFTER = regex.compile(r"(?i)[ \t]+(?:and|or)\b")
+_AND_OR_BEFORE = regex.compile(r"(?i)\b(?:and|or)[ \t]+$")
+_BETWEEN_BEFORE = regex.compile(r"(?i)\bbetween\b[^.!?;:,\n]*$")
 _SPAN_AFTER = regex.compile(r"[ \t]+\ue000")
 _AUXILIARIES = _COPULAS | _DO | frozenset({"will", "would", "could", "have", "has"})
 _AND_BEFORE = regex.compile(r"(?i)\band[ \t]+$")
@@ -543,8 +583,15 @@ def _carries_its_phrase(text: str, start: int, end: int, word: str, level: str) 
         return True  # "as they are.", "Do you know": a verb's subject; "to you": an object
     if word in {"you", "they", "he", "she"} and before(_AND_BEFORE):
         return True
-    if word == "and" and (after(_SUBJECT_AFTER) or _comma_before(text, start)):
-        return True  # "I paste a diff and you review it": two actors; "a, b and c": a series
+    if word == "and" and (
+        after(_SUBJECT_AFTER)
+        or after(_PREPOSITION_AFTER)
+        or before(_PREPOSITION_BEFORE)
+        or _comma_before(text, start)
+        or _BETWEEN_BEFORE.search(text, max(0, start - 40), start)
+    ):
+        return True  # "I paste a diff and you review it", "to a child and to an expert", "with
+        # and without", "a, b and c", "between a list and a tuple": two things, not one
     if word == "at" and after(_QUANTIFIER_AFTER):
         return True  # "at most 5", "at least": part of a limit
     if word == "such" and after(_AS_AFTER):
@@ -563,13 +610,15 @@ def _carries_its_phrase(text: str, start: int, end: int, word: str, level: str) 
         return True  # "you are a reviewer": the copula carries the role; "bugs that are"
     if word in _PREPOSITIONS and (
         after(_SPAN_AFTER)
+        or after(_AND_OR_AFTER)
+        or before(_AND_OR_BEFORE)
         or after(_OBJECT_AFTER)
         or after(_DEICTIC_AFTER)
         or before(_COPULA_BEFORE)
         or before(_COLLOCATION_BEFORE)
         or _between_same_words(text, start, end)
     ):
-        return True  # "for {city}", "to her", "from now", "are not in", "based on", "one by one"
+        return True  # "for {city}", "with and without", "and to", "to her", "from now", "based on"
     if word == "that" and not after(_CLAUSE_SUBJECT_AFTER):
         return True  # "numbers that are not in", "ideas that include": a relative clause
     return word == "to" and (

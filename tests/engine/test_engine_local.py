@@ -137,15 +137,21 @@ def test_markdown_structure_survives_in_default_format():
         assert "[the style guide](https://example.com/style_(v2)#naming)" in refined
 
 
-def test_a_deeply_nested_list_is_refined_and_indented_code_is_kept():
+@pytest.mark.parametrize("marker", ["-", "*", "+", "1)", "2."])
+def test_a_deeply_nested_list_is_refined_and_indented_code_is_kept(marker):
     text = (
-        "Steps:\n  1. Plan the work\n     - Write the tests for the parser\n"
-        "     - Review the results with the team\n\n"
-        "Code:\n\n    total  =  price * the_count\n    return  total\n"
+        f"Steps:\n  1. Plan the work\n     {marker} Write the tests for the parser\n"
+        f"     {marker} Review the results with the team\n\n"
+        "Code:\n\n    total  =  price * the_count\n    return  total\n\n"
+        "Config:\n\n    - run: pip install the package\n    - name: Run the tests\n"
+        "      run: pytest\n"
     )
     refined = refine(text, "UNIVERSAL", "medium").refined_text
-    assert "  1. Plan work\n     - Write tests parser\n     - Review results team" in refined
+    assert (
+        f"  1. Plan work\n     {marker} Write tests parser\n     {marker} Review results team"
+    ) in refined
     assert "    total  =  price * the_count\n    return  total" in refined
+    assert "    - run: pip install the package\n    - name: Run the tests\n" in refined
 
 
 def test_closing_instruction_survives():
@@ -287,6 +293,14 @@ def test_markdown_output_has_sections_and_claude_gets_xml_tags():
             "Create engaging material for a presentation, practise the delivery of speeches"
             " and work on body language.",
         ),
+        # A serial comma goes; one closing an aside or a negation bounds its scope and stays.
+        ("Suggest places, museums, and parks.", "Suggest places, museums and parks."),
+        ("Use Python, not Java, and explain why.", "Use Python, not Java, and explain why."),
+        ("List bugs, at most 5, and explain each.", "List bugs, at most 5, and explain each."),
+        (
+            "Delete the files, which are temporary, and restart the server.",
+            "Delete the files, which are temporary, and restart the server.",
+        ),
         # Numbers are masked: the comma inside $1,250.50 is never a candidate.
         ("Budget: $1,250.50, spent wisely.", "Budget: $1,250.50, spent wisely."),
     ],
@@ -396,6 +410,11 @@ def test_removals_are_reported_only_for_edits_that_were_kept():
         ("Rank them based on the score.", "based on"),
         ("Use tabs instead of spaces.", "instead of"),
         ("Explain each of them in one sentence.", "each of them"),
+        ("Send the report to them before the meeting.", "to them before"),
+        ("Tell me how to proceed if it fails.", "how to proceed"),
+        ("Compare the results with and without caching.", "with and without"),
+        ("Explain it to a child and to an expert.", "child and to"),
+        ("Describe the difference between a list and a tuple.", "list and tuple"),
         ("Pick styles such as cartoon or anime.", "such as"),
         ("- ${style} - the style of avatar to generate", "avatar to generate"),
         ("You have 14 years of experience in marketing.", "14 years experience"),
