@@ -150,14 +150,14 @@ def delete(text: str, words: frozenset[str] = frozenset(), punctuation: bool = F
     return masked.unmask(re.sub(r"(?<=\S)[ \t]{2,}", " ", out))
 
 
-def calibrate(prompts: list[str], embed, original_vectors) -> None:
+def calibrate(prompts: list[str], strategy: str, embed, original_vectors) -> None:
     """Print what blind deletions give on the same corpus: the scale the levels sit on.
 
     Each deletion keeps protected spans and, for stop words, every negation/modality word;
     none of them keeps grammar, lists or scope, so they bound what deleting words can buy.
     """
     originals = [count_tokens(p) for p in prompts]
-    low = [refine(p, "UNIVERSAL", "low").refined_text for p in prompts]
+    low = [refine(p, strategy, "low").refined_text for p in prompts]
     stop = STOP_WORDS - NEGATION_MODALITY
     cases = {
         "every article": [delete(p, frozenset({"a", "an", "the"})) for p in prompts],
@@ -170,11 +170,11 @@ def calibrate(prompts: list[str], embed, original_vectors) -> None:
         reduction = statistics.mean(
             1 - count_tokens(t) / n if n else 0.0 for t, n in zip(texts, originals, strict=True)
         )
-        kept = cosines(original_vectors, embed, texts)
-        print(
-            f"  {name:<42} {reduction:6.1%}  cosine {statistics.mean(kept):.3f}"
-            f" / p10 {percentile(kept, 0.10):.3f}"
-        )
+        cosine = ""
+        if embed is not None:
+            kept = cosines(original_vectors, embed, texts)
+            cosine = f"  cosine {statistics.mean(kept):.3f} / p10 {percentile(kept, 0.10):.3f}"
+        print(f"  {name:<42} {reduction:6.1%}{cosine}")
 
 
 def large_prompt_ms(prompts: list[str], strategy: str) -> tuple[int, float]:
@@ -202,7 +202,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--no-cosine", action="store_true", help="skip the MiniLM cosine")
     parser.add_argument(
-        "--calibrate", action="store_true", help="also print blind deletions' reduction and cosine"
+        "--calibrate", action="store_true", help="also print blind deletions (default format)"
     )
     args = parser.parse_args()
 
@@ -235,8 +235,8 @@ def main() -> None:
     print(f"one {tokens}-token prompt at high: {ms:.1f} ms")
     if embed is None and not args.no_cosine:
         print("cosine: install requirements-bench.txt to measure meaning kept")
-    elif args.calibrate and embed is not None:
-        calibrate(prompts, embed, original_vectors)
+    if args.calibrate:
+        calibrate(prompts, args.strategy, embed, original_vectors)
 
 
 if __name__ == "__main__":
