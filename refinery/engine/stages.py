@@ -137,7 +137,7 @@ _LIST_WORD = regex.compile(r"[\p{L}\p{N}\ue000]+")
 # sequence word opening a sentence: neither changes what is asked (LEGAL keeps them: in
 # contracts commas can carry scope).
 _OPTIONAL_COMMA = regex.compile(
-    r",(?=[ \t]+(?:and|or)[ \t])"
+    r"(?P<serial>,)(?=[ \t]+(?:and|or)[ \t])"
     r"|(?<=(?:^|[.!?:][ \t]+|\n)(?:Finally|Then|Next|First|Second|"
     r"Third|Lastly|Also|Instead|Overall|Ideally|Importantly|Then|Now|Afterwards|Later))(?:,)",
     regex.M,
@@ -341,7 +341,7 @@ def apply_strategy_edits(lines: list[Line], level: str, strategy: str, removals:
             def optional(match: regex.Match) -> str:
                 """Drop a sequence word's comma, or a serial comma that ends a plain series."""
                 nonlocal dropped
-                if match.group(0) == "," and not _serial_comma(text, match.start()):
+                if match.group("serial") and not _serial_comma(text, match.start()):
                     return ","
                 dropped += 1
                 return ""

@@ -293,6 +293,9 @@ def test_markdown_output_has_sections_and_claude_gets_xml_tags():
             "Create engaging material for a presentation, practise the delivery of speeches"
             " and work on body language.",
         ),
+        # The comma after a sequence word opening a sentence goes.
+        ("Read the file. Then, fix the bug.", "Read the file. Then fix the bug."),
+        ("Finally, write the summary.", "Finally write the summary."),
         # A serial comma goes; one closing an aside or a negation bounds its scope and stays.
         ("Suggest places, museums, and parks.", "Suggest places, museums and parks."),
         ("Use Python, not Java, and explain why.", "Use Python, not Java, and explain why."),
