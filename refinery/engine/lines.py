@@ -68,7 +68,7 @@ def _classify(raw: str) -> Line:
 
 
 # "1. Plan": the number is a protected span, so a numbered item reaches here masked.
-_NUMBERED = regex.compile(r"[ \t]*\ue000[\ue010-\ue019]+\ue001[.)][ \t]")
+_NUMBERED = regex.compile(r"[ \t]*" + MARKER.pattern + r"[.)][ \t]")
 
 
 def _code_lines(block: list[Line]) -> int:

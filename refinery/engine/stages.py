@@ -421,7 +421,7 @@ def _in_series(text: str, start: int, end: int) -> bool:
     the comma, two items would read as one ("material for presentation practice delivery").
     """
     after = _SENTENCE_AFTER.match(text, end, end + _REACH).group(0)
-    if _comma_before(text, start) or "," in after:
+    if _previous_comma(text, start) >= 0 or "," in after:
         return True
     return _SERIES_END.search(after) is not None
 
@@ -431,11 +431,6 @@ def _previous_comma(text: str, start: int) -> int:
     floor = max(0, start - _REACH)
     opening = max(text.rfind(mark, floor, start) for mark in ".!?;:\n")
     return text.rfind(",", max(opening + 1, floor), start)
-
-
-def _comma_before(text: str, start: int) -> bool:
-    """Say whether the sentence holding `start` has a comma before it (within _REACH)."""
-    return _previous_comma(text, start) >= 0
 
 
 _SUBORDINATE = regex.compile(
@@ -496,10 +491,20 @@ def drop_low_information_words(
     _edit(lines, edit, removals)
 
 
+def _just_before(words: str) -> regex.Pattern:
+    """A pattern for one of `words` (alternatives) and the space before the current word."""
+    return regex.compile(rf"(?i)\b(?:{words})[ \t]+$")
+
+
+def _next(words: str) -> regex.Pattern:
+    """A pattern for the space after the current word and one of `words` (alternatives)."""
+    return regex.compile(rf"(?i)[ \t]+(?:{words})\b")
+
+
 _COPULAS = frozenset({"is", "are", "am", "was", "were", "be"})
 _DO = frozenset({"do", "does", "did"})
 _HAVE = frozenset({"have", "has", "had"})
-_TO_AFTER = regex.compile(r"[ \t]+to\b", regex.I)
+_TO_AFTER = _next("to")
 _OBLIGATION_BEFORE = regex.compile(
     r"(?i)(?<![\p{L}])(?:have|has|had|need|needs|needed|ought|got)[ \t]+$"
 )
@@ -508,26 +513,26 @@ _END = r"[ \t]*(?:[.!?;:,)\]\n]|$)"  # the end of a clause
 _CLAUSE_END = regex.compile(_END)
 _LAST_WORD_AFTER = regex.compile(r"[ \t]+[\p{L}'’]+" + _END)
 _MODALS = "should|must|shall|may|might|can|could|would|will"
-_MODAL_BEFORE = regex.compile(rf"(?i)\b(?:{_MODALS}|cannot|not|never|to)[ \t]+$")
-_OBJECTS = r"(?:me|you|him|her|us|them|it)"
-_OBJECT_AFTER = regex.compile(rf"(?i)[ \t]+{_OBJECTS}\b")
-_RELATIVE_BEFORE = regex.compile(r"(?i)\b(?:that|which|who)[ \t]+$")
-_COPULA_BEFORE = regex.compile(r"(?i)\b(?:is|are|was|were|be|been|being|am|not|never)[ \t]+$")
+_MODAL_BEFORE = _just_before(f"{_MODALS}|cannot|not|never|to")
+_OBJECTS = "me|you|him|her|us|them|it"
+_OBJECT_AFTER = _next(_OBJECTS)
+_RELATIVE_BEFORE = _just_before("that|which|who")
+_COPULA_BEFORE = _just_before("is|are|was|were|be|been|being|am|not|never")
 # "Ensure that the output...", "that you": "that" opens a clause whose subject follows.
-_CLAUSE_SUBJECT_AFTER = regex.compile(
-    r"(?i)[ \t]+(?:the|a|an|i|you|we|they|he|she|it|this|these|those|there|my|your|our|their|"
-    r"his|its|each|every|all|any|no|some)\b"
+_CLAUSE_SUBJECT_AFTER = _next(
+    "the|a|an|i|you|we|they|he|she|it|this|these|those|there|my|your|our|their|"
+    "his|its|each|every|all|any|no|some"
 )
 # "based on", "according to", "instead of": the preposition is half of a fixed phrase.
-_COLLOCATION_BEFORE = regex.compile(
-    r"(?i)\b(?:based|according|depending|instead|regardless|due|compared|relative|opposed|"
-    r"apart|aside|ahead|similar|related|responsible)[ \t]+$"
+_COLLOCATION_BEFORE = _just_before(
+    "based|according|depending|instead|regardless|due|compared|relative|opposed|"
+    "apart|aside|ahead|similar|related|responsible"
 )
-_BARE_VERB_AFTER = regex.compile(r"(?i)[ \t]+(?:be|have|do)\b")
+_BARE_VERB_AFTER = _next("be|have|do")
 # "3 months from now", "start from scratch": without the preposition the time or place changes.
-_DEICTIC_AFTER = regex.compile(r"(?i)[ \t]+(?:now|today|tomorrow|yesterday|here|there|scratch)\b")
-_INFINITIVE_BEFORE = regex.compile(
-    rf"(?i)\b(?:{_OBJECTS}|how|what|where|when|whether|which|who|whom|want|wants|like)[ \t]+$"
+_DEICTIC_AFTER = _next("now|today|tomorrow|yesterday|here|there|scratch")
+_INFINITIVE_BEFORE = _just_before(
+    f"{_OBJECTS}|how|what|where|when|whether|which|who|whom|want|wants|like"
 )
 _VERB_WITH_OBJECT_AFTER = regex.compile(
     rf"(?i)[ \t]+[\p{{L}}]+[ \t]+(?:{_OBJECTS}|the|a|an|my|your|his|its|our|their|this|these)\b"
@@ -538,23 +543,19 @@ _AUXILIARY_BEFORE = regex.compile(
 _PREPOSITIONS = frozenset(
     {"by", "to", "in", "on", "for", "of", "with", "from", "at", "into", "onto", "about", "and"}
 )
-_PREPOSITION_BEFORE = regex.compile(
-    r"(?i)\b(?:" + "|".join(sorted(_PREPOSITIONS - {"and"})) + r")[ \t]+$"
-)
-_PREPOSITION_AFTER = regex.compile(
-    r"(?i)[ \t]+(?:" + "|".join(sorted(_PREPOSITIONS - {"and"})) + r")\b"
-)
-_AND_OR_AFTER = regex.compile(r"(?i)[ \t]+(?:and|or)\b")
-_AND_OR_BEFORE = regex.compile(r"(?i)\b(?:and|or)[ \t]+$")
+_PREPOSITION_BEFORE = _just_before("|".join(sorted(_PREPOSITIONS - {"and"})))
+_PREPOSITION_AFTER = _next("|".join(sorted(_PREPOSITIONS - {"and"})))
+_AND_OR_AFTER = _next("and|or")
+_AND_OR_BEFORE = _just_before("and|or")
 _BETWEEN_BEFORE = regex.compile(r"(?i)\bbetween\b[^.!?;:,\n]*$")
 _SPAN_AFTER = regex.compile(r"[ \t]+\ue000")
 _AUXILIARIES = _COPULAS | _DO | frozenset({"will", "would", "could", "have", "has"})
-_AND_BEFORE = regex.compile(r"(?i)\band[ \t]+$")
-_SUBJECT_AFTER = regex.compile(r"[ \t]+(?:i|you|we|they|he|she)\b", regex.I)
-_AS_AFTER = regex.compile(r"[ \t]+as\b", regex.I)
-_QUANTIFIER_AFTER = regex.compile(r"[ \t]+(?:most|least|all|once|first|last)\b", regex.I)
-_NEGATION_AFTER = regex.compile(r"[ \t]+(?:not|never|no|only|always)\b", regex.I)
-_PRONOUN_BEFORE = regex.compile(r"(?i)\b(?:i|you|we|they|he|she|it|this|that)[ \t]+$")
+_AND_BEFORE = _just_before("and")
+_SUBJECT_AFTER = _next("i|you|we|they|he|she")
+_AS_AFTER = _next("as")
+_QUANTIFIER_AFTER = _next("most|least|all|once|first|last")
+_NEGATION_AFTER = _next("not|never|no|only|always")
+_PRONOUN_BEFORE = _just_before("i|you|we|they|he|she|it|this|that")
 
 
 def _follows(before: regex.Pattern, text: str, start: int) -> bool:
@@ -587,7 +588,7 @@ def _carries_its_phrase(text: str, start: int, end: int, word: str, level: str) 
         after(_SUBJECT_AFTER)
         or after(_PREPOSITION_AFTER)
         or before(_PREPOSITION_BEFORE)
-        or _comma_before(text, start)
+        or _previous_comma(text, start) >= 0
         or _BETWEEN_BEFORE.search(text, max(0, start - 40), start)
     ):
         return True  # "I paste a diff and you review it", "to a child and to an expert", "with
