@@ -12,24 +12,24 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 # Everything the app is built from is imported here, not in create_app: gunicorn's master
 # imports this module before forking (gunicorn.conf.py), so each worker starts with the
 # code loaded and only builds its own app. Importing opens no socket and starts no thread.
-from refinery import (
+from refinery import cli
+from refinery.api import (
     audit,
     auth,
-    cli,
+    credentials,
     health,
     keys,
     members,
     openapi,
     optimize,
     organization,
-    providers,
     usage,
 )
+from refinery.api.errors import register_error_handlers
+from refinery.api.identity import init_jwt
+from refinery.api.ratelimit import init_rate_limits
+from refinery.api.requestlog import init_request_log
 from refinery.config import Config, load_config
-from refinery.errors import register_error_handlers
-from refinery.identity import init_jwt
-from refinery.ratelimit import init_rate_limits
-from refinery.requestlog import init_request_log
 
 # An API serves no pages: nothing may be loaded, framed or submitted from its responses.
 _CSP = {"default-src": "'none'", "frame-ancestors": "'none'"}
@@ -84,7 +84,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(optimize.bp)
-    app.register_blueprint(providers.bp)
+    app.register_blueprint(credentials.bp)
     app.register_blueprint(members.bp)
     app.register_blueprint(organization.bp)
     app.register_blueprint(keys.bp)

@@ -50,6 +50,7 @@ def register(app: Flask) -> None:
             audit.record(
                 conn,
                 "plan.changed",
+                client_ip=None,
                 organization_id=row["organization_id"],
                 actor={"email": "operator"},
                 details={"plan": plan, "limit": limit},

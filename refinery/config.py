@@ -177,7 +177,7 @@ def _encryption_keys(env: str, raw: str, instance_path: Path) -> tuple[str, ...]
 
 def _providers(get) -> tuple[ProviderSettings, ...]:
     """Base URL, model and fallback key of each provider, defaults from the clients."""
-    from refinery.engine.providers import DEFAULTS
+    from refinery.llm import DEFAULTS
 
     settings = []
     for name, default in DEFAULTS.items():

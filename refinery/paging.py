@@ -1,17 +1,9 @@
-"""Page parameters shared by every list: limit, offset and an opaque keyset cursor."""
+"""Where a page of a list starts and how long it is (read by refinery/api/paging.py)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-
-from flask import request
-
-from refinery.validation import Fields
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -21,83 +13,3 @@ class Page:
     limit: int
     offset: int
     after: tuple[datetime, str] | None  # (created_at, id) of the last row already seen
-
-
-def _bounded_int(fields: Fields, name: str, default: int, low: int, high: int) -> int:
-    """A query-string integer, clamped into [low, high]; a field error when not a number."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        fields.fail(name, "must be a whole number")
-        return default
-    return min(max(value, low), high)
-
-
-def _decode_cursor(fields: Fields, raw: str | None) -> tuple[datetime, str] | None:
-    """The keyset position inside a cursor; a bad cursor is a field error on `cursor`."""
-    if not raw:
-        return None
-    try:
-        padded = raw + "=" * (-len(raw) % 4)
-        created_at, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(created_at), str(uuid.UUID(row_id))
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        fields.fail("cursor", "is not a cursor this API returned")
-        return None
-
-
-def read_page(fields: Fields) -> Page:
-    """limit (1..100, default 20, clamped), offset, cursor from the query string."""
-    limit = _bounded_int(fields, "limit", 20, 1, 100)
-    offset = _bounded_int(fields, "offset", 0, 0, 1_000_000)
-    after = _decode_cursor(fields, request.args.get("cursor"))
-    # A cursor already says where the page starts.
-    return Page(limit, 0 if after else offset, after)
-
-
-def _encode_cursor(row: dict) -> str:
-    """An opaque keyset position: the row's (created_at, id)."""
-    raw = json.dumps([row["created_at"].isoformat(), str(row["id"])])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def page_json(rows: list[dict], page: Page, shape) -> dict:
-    """{data, limit, offset, hasMore, nextCursor} from up to limit + 1 rows."""
-    has_more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    return {
-        "data": [shape(row) for row in rows],
-        "limit": page.limit,
-        "offset": page.offset,
-        "hasMore": has_more,
-        "nextCursor": _encode_cursor(rows[-1]) if has_more else None,
-    }
-
-
-def read_moment(fields: Fields, name: str, end_of_day: bool) -> datetime | None:
-    """An ISO date or date-time from the query string (UTC unless it says otherwise).
-
-    A bare date as an upper bound (end_of_day) means the end of that day.
-    """
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        if len(raw) == 10:
-            day = date.fromisoformat(raw)
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            if end_of_day:
-                moment += timedelta(days=1)
-        else:
-            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-    except ValueError:
-        fields.fail(name, "must be an ISO 8601 date or date-time, like 2026-11-25")
-        return None
-    except OverflowError:  # 9999-12-31 plus a day, or year 1 moved to UTC
-        fields.fail(name, "must be between the years 1 and 9999 in UTC")
-        return None
-    return moment

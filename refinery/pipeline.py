@@ -9,15 +9,15 @@ from dataclasses import dataclass
 import requests
 
 from refinery import db
+from refinery.api.serializers import timestamp
 from refinery.config import Config
 from refinery.crypto import decrypt_secret
 from refinery.engine import local
 from refinery.engine.checks import find_losses
-from refinery.engine.providers import ProviderError, refine_remote, validate_endpoint
 from refinery.engine.tokens import DEFAULT_ENCODING, count_tokens
 from refinery.errors import APIError, TooManyRequests
+from refinery.llm import ProviderError, refine_remote, validate_endpoint
 from refinery.queries import optimizations, provider_configs, quota
-from refinery.serializers import timestamp
 
 LOCAL_MODEL = "refinery-local-1"
 _sessions = threading.local()

@@ -32,7 +32,7 @@ from typing import Any
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from refinery.engine.providers.meta_prompt import BEGIN_MARKER, END_MARKER
+from refinery.llm.meta_prompt import BEGIN_MARKER, END_MARKER
 
 BEHAVIOURS = (
     "ok",

@@ -9,7 +9,7 @@ from flask import Flask
 from openapi_spec_validator import validate
 
 from refinery import create_app
-from refinery.openapi import load_document
+from refinery.api.openapi import load_document
 from tests.conftest import ROOT, make_config
 
 METHODS = {"get", "put", "post", "delete", "patch"}

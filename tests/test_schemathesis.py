@@ -24,7 +24,7 @@ from schemathesis.checks import (
 )
 
 from refinery import create_app
-from refinery.openapi import load_document
+from refinery.api.openapi import load_document
 from tests.conftest import Auth, make_config, provider_settings
 
 schema = schemathesis.openapi.from_dict(load_document())

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, current_app, g, jsonify, request
 
 from refinery import db
+from refinery.api.identity import login_required
+from refinery.api.paging import read_moment
+from refinery.api.serializers import subscription_json, timestamp
+from refinery.api.validation import Fields
 from refinery.errors import NotFound
-from refinery.identity import login_required
-from refinery.paging import read_moment
 from refinery.queries import organizations, usage
-from refinery.serializers import subscription_json, timestamp
-from refinery.validation import Fields
 
 bp = Blueprint("usage", __name__, url_prefix="/api/usage")
 

@@ -20,7 +20,8 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 
-from refinery.errors import TooManyRequests, error_response
+from refinery.api.errors import error_response
+from refinery.errors import TooManyRequests
 
 log = logging.getLogger("refinery.ratelimit")
 limiter = Limiter(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, g, jsonify, request
 
 from refinery import audit, db
+from refinery.api.identity import login_required
+from refinery.api.serializers import organization_json, subscription_json
+from refinery.api.validation import Fields, json_body
 from refinery.errors import NotFound
-from refinery.identity import login_required
 from refinery.queries import organizations
-from refinery.serializers import organization_json, subscription_json
-from refinery.validation import Fields, json_body
 
 bp = Blueprint("organization", __name__, url_prefix="/api/organization")
 
@@ -48,6 +48,12 @@ def rename_organization():
     organization_id = g.principal["organization_id"]
     with db.transaction(g.principal["organization_id"]) as conn:
         organizations.rename(conn, organization_id, name)
-        audit.record(conn, "organization.changed", details={"name": name})
+        audit.record(
+            conn,
+            "organization.changed",
+            actor=g.principal,
+            client_ip=request.remote_addr,
+            details={"name": name},
+        )
         org = organizations.get_organization(conn, organization_id)
     return jsonify(_organization_json(org))

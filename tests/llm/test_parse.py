@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from refinery.engine.providers.errors import ProviderError
-from refinery.engine.providers.parse import parse_answer
+from refinery.llm.errors import ProviderError
+from refinery.llm.parse import parse_answer
 
 ANSWER = {
     "refinedText": "Summarize {doc} in 3 bullets. Do not guess.",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from refinery.engine.providers import refine_remote
+from refinery.llm import refine_remote
 
 KEY = "sk-test-Zq8ExampleSecretKey1234567890"
 SAMPLE = (

@@ -6,7 +6,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from refinery.engine.providers import PROVIDERS, ProviderError, refine_remote
+from refinery.llm import PROVIDERS, ProviderError, refine_remote
 
 
 @pytest.fixture

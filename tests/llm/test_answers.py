@@ -2,7 +2,7 @@
 
 import pytest
 
-from refinery.engine.providers import PROVIDERS, ProviderError
+from refinery.llm import PROVIDERS, ProviderError
 
 from .conftest import SAMPLE
 

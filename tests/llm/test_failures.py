@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from refinery.engine.providers import (
+from refinery.llm import (
     PROVIDERS,
     ProviderAuthError,
     ProviderError,

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from refinery.engine.providers.meta_prompt import (
+from refinery.llm.meta_prompt import (
     BEGIN_MARKER,
     END_MARKER,
     LEVELS,

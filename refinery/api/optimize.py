@@ -7,19 +7,19 @@ import re
 from flask import Blueprint, current_app, g, jsonify, request
 
 from refinery import db, pipeline
-from refinery.engine import local
-from refinery.engine.providers import PROVIDERS
-from refinery.errors import APIError, NotFound
-from refinery.identity import login_required
-from refinery.paging import page_json, read_moment, read_page
-from refinery.queries import optimizations
-from refinery.serializers import (
+from refinery.api.identity import login_required
+from refinery.api.paging import page_json, read_moment, read_page
+from refinery.api.serializers import (
     optimization_json,
     optimization_summary_json,
     timestamp,
     usage_json,
 )
-from refinery.validation import Fields, json_body, path_id
+from refinery.api.validation import Fields, json_body, path_id
+from refinery.engine import local
+from refinery.errors import APIError, NotFound
+from refinery.llm import PROVIDERS
+from refinery.queries import optimizations
 
 bp = Blueprint("optimize", __name__, url_prefix="/api/optimize")
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from refinery.engine.providers import validate_endpoint
+from refinery.llm import validate_endpoint
 
 
 def test_https_public_address_is_accepted_and_normalized():

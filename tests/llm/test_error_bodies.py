@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from refinery.engine.providers import (
+from refinery.llm import (
     ProviderQuotaExhausted,
     ProviderRateLimited,
     ProviderUnavailable,

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, g, jsonify, request
 
 from refinery import audit, db
+from refinery.api.identity import login_required
+from refinery.api.serializers import timestamp
+from refinery.api.validation import Fields, json_body
 from refinery.crypto import encrypt_secret, mask_secret
-from refinery.engine.providers import PROVIDERS, validate_endpoint
 from refinery.errors import NotFound
-from refinery.identity import login_required
+from refinery.llm import PROVIDERS, validate_endpoint
 from refinery.queries import provider_configs
-from refinery.serializers import timestamp
-from refinery.validation import Fields, json_body
 
 bp = Blueprint("providers", __name__, url_prefix="/api/providers")
 
@@ -92,6 +92,8 @@ def put_provider(name: str):
         audit.record(
             conn,
             "provider.set",
+            actor=g.principal,
+            client_ip=request.remote_addr,
             target_type="provider",
             target_id=provider,
             details={"keyChanged": api_key is not None, "changed": changed},
@@ -107,7 +109,14 @@ def delete_provider(name: str):
     with db.transaction(g.principal["organization_id"]) as conn:
         deleted = provider_configs.delete_config(conn, g.principal["organization_id"], provider)
         if deleted:
-            audit.record(conn, "provider.removed", target_type="provider", target_id=provider)
+            audit.record(
+                conn,
+                "provider.removed",
+                actor=g.principal,
+                client_ip=request.remote_addr,
+                target_type="provider",
+                target_id=provider,
+            )
     if not deleted:
         raise NotFound(f"No {provider} configuration to delete.")
     return "", 204

@@ -20,9 +20,10 @@ from flask_jwt_extended import (
 )
 
 from refinery import db
-from refinery.errors import Forbidden, Unauthorized, error_response
+from refinery.api.errors import error_response
+from refinery.api.ratelimit import limit_caller, limits_enabled
+from refinery.errors import Forbidden, Unauthorized
 from refinery.queries import api_keys, sessions
-from refinery.ratelimit import limit_caller, limits_enabled
 
 API_KEY_PREFIX = "rfy_"
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, g, jsonify, request
 
 from refinery import audit, db
+from refinery.api.identity import login_required, new_api_key
+from refinery.api.serializers import timestamp
+from refinery.api.validation import Fields, json_body, path_id
 from refinery.errors import NotFound
-from refinery.identity import login_required, new_api_key
 from refinery.queries import api_keys
-from refinery.serializers import timestamp
-from refinery.validation import Fields, json_body, path_id
 
 bp = Blueprint("keys", __name__, url_prefix="/api/keys")
 
@@ -43,6 +43,8 @@ def create_key():
         audit.record(
             conn,
             "api_key.created",
+            actor=g.principal,
+            client_ip=request.remote_addr,
             target_type="api_key",
             target_id=row["id"],
             details={"name": name, "prefix": prefix},
@@ -78,6 +80,8 @@ def revoke_key(raw_id: str):
         audit.record(
             conn,
             "api_key.revoked",
+            actor=g.principal,
+            client_ip=request.remote_addr,
             target_type="api_key",
             target_id=key_id,
             details={"name": row["name"], "prefix": row["prefix"]},

@@ -7,13 +7,13 @@ import uuid
 from flask import Blueprint, current_app, g, jsonify, request
 
 from refinery import audit, db
+from refinery.api.identity import issue_tokens, login_required, read_refresh_token
+from refinery.api.ratelimit import per_client_registration
+from refinery.api.serializers import organization_json, subscription_json, user_json
+from refinery.api.validation import Fields, json_body
 from refinery.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationError
-from refinery.identity import issue_tokens, login_required, read_refresh_token
 from refinery.passwords import check_password, hash_password
 from refinery.queries import login_failures, organizations, sessions, users
-from refinery.ratelimit import per_client_registration
-from refinery.serializers import organization_json, subscription_json, user_json
-from refinery.validation import Fields, json_body
 
 bp = Blueprint("auth", __name__, url_prefix="/api/auth")
 
@@ -80,6 +80,7 @@ def register():
         audit.record(
             conn,
             "organization.registered",
+            client_ip=request.remote_addr,
             actor=_actor(user),
             target_type="organization",
             target_id=org["id"],
@@ -121,6 +122,7 @@ def login():
             audit.record(
                 conn,
                 "auth.login_failed",
+                client_ip=request.remote_addr,
                 organization_id=user and user["organization_id"],
                 actor={"user_id": user and user["id"], "email": email},
             )
@@ -129,7 +131,7 @@ def login():
     with db.transaction(user["organization_id"]) as conn:
         users.touch_login(conn, user["id"])
         tokens = _start_session(conn, user)
-        audit.record(conn, "auth.login", actor=_actor(user))
+        audit.record(conn, "auth.login", client_ip=request.remote_addr, actor=_actor(user))
         org = organizations.get_organization(conn, user["organization_id"])
     return jsonify({**tokens, "user": user_json(user), "organization": organization_json(org)})
 
@@ -172,7 +174,7 @@ def logout():
     """End the caller's session: its access and refresh tokens stop working."""
     with db.transaction(g.principal["organization_id"]) as conn:
         sessions.revoke_session(conn, g.principal["session_id"], "logout")
-        audit.record(conn, "auth.logout")
+        audit.record(conn, "auth.logout", actor=g.principal, client_ip=request.remote_addr)
     return "", 204
 
 
@@ -216,5 +218,11 @@ def change_password():
         ended = sessions.revoke_user_sessions(
             conn, principal["user_id"], "password_change", keep_session_id=principal["session_id"]
         )
-        audit.record(conn, "auth.password_changed", details={"sessionsEnded": ended})
+        audit.record(
+            conn,
+            "auth.password_changed",
+            actor=g.principal,
+            client_ip=request.remote_addr,
+            details={"sessionsEnded": ended},
+        )
     return "", 204

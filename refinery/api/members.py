@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, g, jsonify, request
 
 from refinery import audit, db
+from refinery.api.identity import login_required
+from refinery.api.serializers import member_json
+from refinery.api.validation import Fields, json_body, path_id
 from refinery.errors import Conflict, NotFound
-from refinery.identity import login_required
 from refinery.passwords import hash_password
 from refinery.queries import users
-from refinery.serializers import member_json
-from refinery.validation import Fields, json_body, path_id
 
 bp = Blueprint("members", __name__, url_prefix="/api/users")
 
@@ -53,6 +53,8 @@ def add_member():
         audit.record(
             conn,
             "member.added",
+            actor=g.principal,
+            client_ip=request.remote_addr,
             target_type="user",
             target_id=member["id"],
             details={"email": member["email"], "role": role},
@@ -85,6 +87,8 @@ def change_member(raw_id: str):
         audit.record(
             conn,
             "member.changed",
+            actor=g.principal,
+            client_ip=request.remote_addr,
             target_type="user",
             target_id=user_id,
             details={"fullName" if k == "full_name" else k: v for k, v in changes.items()},
@@ -107,6 +111,8 @@ def remove_member(raw_id: str):
         audit.record(
             conn,
             "member.removed",
+            actor=g.principal,
+            client_ip=request.remote_addr,
             target_type="user",
             target_id=user_id,
             details={"email": member["email"]},

@@ -2,8 +2,8 @@
 
 import pytest
 
-from refinery.engine.providers import DEFAULTS, PROVIDERS, RemoteRefinement
-from refinery.engine.providers.meta_prompt import BEGIN_MARKER, END_MARKER
+from refinery.llm import DEFAULTS, PROVIDERS, RemoteRefinement
+from refinery.llm.meta_prompt import BEGIN_MARKER, END_MARKER
 
 from .conftest import KEY, SAMPLE
 

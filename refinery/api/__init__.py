@@ -1,0 +1,1 @@
+"""The web layer: one blueprint module per resource, and the helpers only views use."""
