@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, appcontext_pushed, g
 from flask_cors import CORS
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 # Everything the app is built from is imported here, not in create_app: gunicorn's master
 # imports this module before forking (gunicorn.conf.py), so each worker starts with the
 # code loaded and only builds its own app. Importing opens no socket and starts no thread.
-from refinery import cli
+from refinery import cli, db
 from refinery.api import (
     audit,
     auth,
@@ -77,6 +77,7 @@ def create_app(config: Config | None = None) -> Flask:
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
         )
 
+    _bind_database(app)
     init_request_log(app)
     init_rate_limits(app)
     init_jwt(app)
@@ -93,3 +94,18 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     cli.register(app)
     return app
+
+
+def _bind_database(app: Flask) -> None:
+    """Every app context (each request, each CLI command) works with this app's database."""
+
+    def bind(sender: Flask, **extra) -> None:
+        g.database_binding = db.bind(sender.config["REFINERY"])
+
+    def unbind(error: BaseException | None) -> None:
+        token = g.pop("database_binding", None)
+        if token is not None:
+            db.unbind(token)
+
+    appcontext_pushed.connect(bind, app, weak=False)
+    app.teardown_appcontext(unbind)

@@ -7,15 +7,20 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import psycopg2
 import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.extras
-from flask import current_app, g, has_request_context
 
-from refinery.errors import DatabaseUnavailable, Unauthorized
+from refinery.errors import DatabaseUnavailable
 from refinery.queries.prepared import Prepared
+
+if TYPE_CHECKING:
+    from refinery.config import Config
 
 log = logging.getLogger("refinery.db")
 # Whether this process PREPAREs hot statements (TenantCursor.execute_prepared).
@@ -23,13 +28,27 @@ _prepared_statements = {"enabled": True}
 # Errors that mean the connection itself is unusable (server restart, network cut).
 _BROKEN = (psycopg2.OperationalError, psycopg2.InterfaceError)
 _SET_ORGANIZATION = "SELECT set_config('app.current_org', %s, true);"
-# A folded session check (identity.login_required(fold_session_check=True)): the request's
-# (organization id, session id, user id) waits in flask.g under this name until a statement
-# acting for that organization carries it.
-PENDING_SESSION = "pending_session_check"
-_REQUIRE_SESSION = "SELECT refinery_require_session(%s, %s);"
-# The SQLSTATE refinery_require_session raises for an ended session.
+# The session check sent in front of a statement: the function raises SESSION_ENDED when
+# the session is not live (sql/schema.sql holds the one definition of a live session).
+_REQUIRE_SESSION = "SELECT FROM refinery_session_principal(%s, %s);"
 SESSION_ENDED = "RF401"
+
+
+class SessionEnded(Exception):
+    """The login session a statement was sent for has ended (SQLSTATE RF401)."""
+
+
+@dataclass
+class SessionCheck:
+    """A login session that must still be live, checked in front of the next statement.
+
+    Passed to transaction(), single_statement() or reading(): the first statement sent
+    carries the check in the same message; done says whether one did (and it passed).
+    """
+
+    session_id: str
+    user_id: str
+    done: bool = False
 
 
 class TenantConnection(psycopg2.extensions.connection):
@@ -179,11 +198,25 @@ class Pool:
 
 _pools: dict[tuple[int, object], Pool] = {}
 _pools_lock = threading.Lock()
+# The settings of the app this context works for (set by the app for each app context).
+_bound: ContextVar[Config] = ContextVar("refinery_database")
+
+
+def bind(config: Config) -> Token:
+    """Make config's database the one this context's units of work use; reset with unbind."""
+    return _bound.set(config)
+
+
+def unbind(token: Token) -> None:
+    """Undo a bind()."""
+    _bound.reset(token)
 
 
 def get_pool() -> Pool:
-    """Return this process's pool, creating it on first use (after gunicorn forks)."""
-    config = current_app.config["REFINERY"]
+    """Return this process's pool for the bound settings, created on first use (after forks)."""
+    config = _bound.get(None)
+    if config is None:
+        raise RuntimeError("no database is bound here: db.bind(config) first")
     # Keyed by process, so a forked worker never reuses its parent's sockets.
     key = (os.getpid(), config)
     pool = _pools.get(key)
@@ -204,28 +237,28 @@ def get_pool() -> Pool:
 
 @contextmanager
 def _checked_out(
-    organization_id: str | None, autocommit: bool
+    organization_id: str | None, autocommit: bool, session: SessionCheck | None
 ) -> Iterator[psycopg2.extensions.connection]:
     """Lend a connection acting for one organization (None: for none).
 
-    In a transaction, commit on success, else roll back; always return the connection.
+    session: a check not yet done rides in front of the first statement; SessionEnded
+    when it fails. In a transaction, commit on success, else roll back; always return the
+    connection.
     """
     pool = get_pool()
     conn = pool.acquire()
     conn.autocommit = autocommit  # a flag on the client: no round trip
     conn.organization_id = organization_id
-    pending = g.get(PENDING_SESSION) if has_request_context() else None
-    if pending is not None and pending[0] == organization_id:
-        conn.session_check = pending[1:]
-    else:
-        pending = None
+    pending = session is not None and not session.done
+    if pending:
+        conn.session_check = (session.session_id, session.user_id)
     broken = False
     try:
         yield conn
         if not autocommit:
             conn.commit()
-        if pending is not None and conn.session_check is None:
-            g.pop(PENDING_SESSION, None)  # a statement carried the check and it passed
+        if pending and conn.session_check is None:
+            session.done = True  # a statement carried the check and it passed
     except _BROKEN as error:
         # A statement timeout leaves the connection usable; a server restart does not.
         broken = bool(conn.closed)
@@ -239,10 +272,7 @@ def _checked_out(
             except _BROKEN:
                 broken = True
         if getattr(error, "pgcode", None) == SESSION_ENDED:
-            g.pop(PENDING_SESSION, None)
-            raise Unauthorized(
-                "The session has ended; log in again.", code="token_revoked"
-            ) from None
+            raise SessionEnded() from None
         raise
     finally:
         conn.organization_id = None
@@ -250,22 +280,22 @@ def _checked_out(
         pool.release(conn, broken=broken)
 
 
-def transaction(organization_id: str | None):
+def transaction(organization_id: str | None, session: SessionCheck | None = None):
     """One unit of work of several statements: BEGIN … COMMIT, or ROLLBACK on error."""
-    return _checked_out(organization_id, autocommit=False)
+    return _checked_out(organization_id, False, session)
 
 
-def single_statement(organization_id: str | None):
+def single_statement(organization_id: str | None, session: SessionCheck | None = None):
     """For one statement, atomic on its own: no BEGIN or COMMIT round trips.
 
     The optimize path uses it: its quota reservation and history insert are one statement.
     """
-    return _checked_out(organization_id, autocommit=True)
+    return _checked_out(organization_id, True, session)
 
 
-def reading(organization_id: str | None):
+def reading(organization_id: str | None, session: SessionCheck | None = None):
     """Reads: each statement sees committed data; there is nothing to commit."""
-    return _checked_out(organization_id, autocommit=True)
+    return _checked_out(organization_id, True, session)
 
 
 @contextmanager

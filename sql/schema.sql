@@ -275,22 +275,25 @@ CREATE POLICY tenant_isolation ON audit_log
     USING (organization_id = refinery_current_org())
     WITH CHECK (organization_id IS NULL OR organization_id = refinery_current_org());
 
--- Whether an access token's login session is still live, checked in front of a request's
--- statement in the same message (refinery/db.py): raises SQLSTATE RF401 when the session
--- was ended (or is not this organization's: row-level security hides it), so the statement
--- after it never runs. Not SECURITY DEFINER: it sees what the caller's organization sees.
-CREATE OR REPLACE FUNCTION refinery_require_session(p_session UUID, p_user UUID)
-RETURNS void
+-- The one definition of a live login session: the member behind it (id, organization,
+-- current role, e-mail), or SQLSTATE RF401 when the session was ended (or is not this
+-- organization's: row-level security hides it). Called alone for a principal
+-- (refinery/queries/sessions.py), or in front of a request's statement in the same message
+-- (refinery/db.py), so that the statement after it never runs for an ended session.
+-- Not SECURITY DEFINER: it sees what the caller's organization sees.
+CREATE OR REPLACE FUNCTION refinery_session_principal(p_session UUID, p_user UUID)
+RETURNS TABLE (user_id UUID, api_key_id UUID, organization_id UUID, role TEXT, email TEXT,
+               session_id UUID)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-    IF NOT EXISTS (
-        SELECT 1
-        FROM auth_sessions AS s
-        JOIN users AS u ON u.id = s.user_id
-        WHERE s.id = p_session
-          AND s.user_id = p_user
-          AND s.revoked_at IS NULL
-    ) THEN
+    RETURN QUERY
+    SELECT u.id, NULL::uuid, u.organization_id, u.role, u.email, s.id
+    FROM auth_sessions AS s
+    JOIN users AS u ON u.id = s.user_id
+    WHERE s.id = p_session
+      AND s.user_id = p_user
+      AND s.revoked_at IS NULL;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'the session has ended' USING ERRCODE = 'RF401';
     END IF;
 END;
@@ -333,5 +336,5 @@ REVOKE ALL ON FUNCTION refinery_login_lookup(TEXT) FROM PUBLIC;
 REVOKE ALL ON FUNCTION refinery_api_key_principal(TEXT) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION refinery_login_lookup(TEXT) TO refinery_app;
 GRANT EXECUTE ON FUNCTION refinery_api_key_principal(TEXT) TO refinery_app;
-REVOKE ALL ON FUNCTION refinery_require_session(UUID, UUID) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION refinery_require_session(UUID, UUID) TO refinery_app;
+REVOKE ALL ON FUNCTION refinery_session_principal(UUID, UUID) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION refinery_session_principal(UUID, UUID) TO refinery_app;

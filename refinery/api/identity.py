@@ -102,18 +102,12 @@ def _access_claims() -> dict:
 def _session_principal(organization_id: str, session_id: str, user_id: str) -> dict:
     """The member behind a live session (its own round trip); else 401 token_revoked."""
     # The organization comes from our own signature: it scopes the lookup itself.
-    with db.reading(organization_id) as conn:
-        principal = sessions.active_principal(conn, session_id, user_id)
-    if principal is None:
-        raise _session_ended()
+    try:
+        with db.reading(organization_id) as conn:
+            principal = sessions.active_principal(conn, session_id, user_id)
+    except db.SessionEnded:
+        raise _session_ended() from None
     return dict(principal)
-
-
-def _settle_session() -> None:
-    """Check a folded session check that no statement of the request carried; else 401."""
-    pending = g.pop(db.PENDING_SESSION, None)
-    if pending is not None:
-        _session_principal(*pending)
 
 
 def issue_tokens(user: dict, session_id: str) -> tuple[str, str, str]:
@@ -174,6 +168,35 @@ def _api_key_principal(key: str) -> dict:
     return dict(principal)
 
 
+def _with_folded_check(claims: dict, view: Callable, args: tuple, kwargs: dict):
+    """Run the view with the session check riding in front of its first statement.
+
+    A view that sent no statement, or failed before one carried the check, is checked with
+    a round trip of its own before it answers: a dead session's 401 comes first.
+    """
+    check = db.SessionCheck(claims["sid"], claims["sub"])
+    g.principal = {
+        "user_id": claims["sub"],
+        "api_key_id": None,
+        "organization_id": claims["org"],
+        "role": None,
+        "email": None,
+        "session_id": claims["sid"],
+        "session_check": check,
+    }
+    try:
+        response = view(*args, **kwargs)
+    except db.SessionEnded:
+        raise _session_ended() from None
+    except Exception:
+        if not check.done:
+            _session_principal(claims["org"], claims["sid"], claims["sub"])
+        raise
+    if not check.done:
+        _session_principal(claims["org"], claims["sid"], claims["sub"])
+    return response
+
+
 def login_required(
     role: str | None = None, allow_api_key: bool = False, fold_session_check: bool = False
 ) -> Callable:
@@ -183,8 +206,9 @@ def login_required(
 
     fold_session_check: for views that need only the member's id and organization (not
     role or e-mail), the check that the token's session is still live is not a round trip
-    of its own but rides in front of the view's first statement (db.PENDING_SESSION), which
-    fails with 401 token_revoked when the session has ended. A view that sends no statement,
+    of its own but rides in front of the view's first statement: g.principal["session_check"]
+    (a db.SessionCheck) is passed to the view's db.reading/transaction/single_statement,
+    which fails with 401 token_revoked when the session has ended. A view that sends no statement,
     or fails before it does, is checked with its own round trip before it answers. role and
     email are then None. With rate limits on, the check keeps its own round trip in front:
     a logged-out token must not spend its organization's per-minute budget.
@@ -210,23 +234,7 @@ def login_required(
                 if not fold_session_check or limits_enabled():
                     principal = _session_principal(claims["org"], claims["sid"], claims["sub"])
                 else:
-                    principal = {
-                        "user_id": claims["sub"],
-                        "api_key_id": None,
-                        "organization_id": claims["org"],
-                        "role": None,
-                        "email": None,
-                        "session_id": claims["sid"],
-                    }
-                    g.principal = principal
-                    setattr(g, db.PENDING_SESSION, (claims["org"], claims["sid"], claims["sub"]))
-                    try:
-                        response = limited(*args, **kwargs)
-                    except Exception:
-                        _settle_session()  # a dead session's 401 comes first
-                        raise
-                    _settle_session()
-                    return response
+                    return _with_folded_check(claims, limited, args, kwargs)
             if role is not None and principal["role"] != role:
                 raise Forbidden(f"This requires the {role} role.")
             g.principal = principal

@@ -51,7 +51,7 @@ def get_usage():
         fields.fail("to", "must be after from")
     fields.check()
     organization_id = g.principal["organization_id"]
-    with db.reading(g.principal["organization_id"]) as conn:
+    with db.reading(g.principal["organization_id"], g.principal.get("session_check")) as conn:
         org = organizations.get_organization(conn, organization_id)
         rows = usage.summarize(conn, organization_id, start, end, _price_per_token())
     if org is None:

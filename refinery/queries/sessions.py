@@ -83,18 +83,17 @@ def revoke_session(conn: connection, session_id: str, reason: str) -> None:
         )
 
 
-def active_principal(conn: connection, session_id: str, user_id: str) -> dict | None:
-    """The member behind a live session: id, organization and current role."""
+def active_principal(conn: connection, session_id: str, user_id: str) -> dict:
+    """The member behind a live session: id, organization, current role and e-mail.
+
+    What "live" means is written once, in refinery_session_principal (sql/schema.sql),
+    which raises SQLSTATE RF401 (db.SessionEnded) when the session has ended.
+    """
     with conn.cursor() as cur:
         cur.execute(
             """
-            SELECT u.id AS user_id, NULL::uuid AS api_key_id, u.organization_id, u.role,
-                   u.email, s.id AS session_id
-            FROM auth_sessions AS s
-            JOIN users AS u ON u.id = s.user_id
-            WHERE s.id = %(session_id)s
-              AND s.user_id = %(user_id)s
-              AND s.revoked_at IS NULL
+            SELECT user_id, api_key_id, organization_id, role, email, session_id
+            FROM refinery_session_principal(%(session_id)s, %(user_id)s)
             """,
             {"session_id": session_id, "user_id": user_id},
         )
