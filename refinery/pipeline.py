@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 
-import requests
-
 from refinery import db
-from refinery.api.serializers import timestamp
 from refinery.config import Config
 from refinery.crypto import decrypt_secret
 from refinery.engine import local
 from refinery.engine.checks import find_losses
 from refinery.engine.tokens import DEFAULT_ENCODING, count_tokens
-from refinery.errors import APIError, TooManyRequests
-from refinery.llm import ProviderError, refine_remote, validate_endpoint
+from refinery.llm import ProviderError, refine_remote, thread_session, validate_endpoint
+from refinery.optimization import Optimization
 from refinery.queries import optimizations, provider_configs, quota
 
 LOCAL_MODEL = "refinery-local-1"
-_sessions = threading.local()
+NOT_SHORTER = "The result was not shorter than the input, so the input is returned unchanged."
 
 
 @dataclass(frozen=True)
@@ -35,31 +31,20 @@ class OptimizeRequest:
     model: str | None
 
 
-class QuotaExceeded(TooManyRequests):
-    """429: this month's allowance is spent."""
+class QuotaExceeded(Exception):
+    """This month's allowance is spent; outcome: {used, limit, reset_at} as it stands."""
 
-    code = "quota_exceeded"
-
-
-def rate_limit_headers(outcome: dict) -> dict[str, str]:
-    """X-RateLimit-Limit/Remaining/Reset (epoch seconds) for a quota outcome."""
-    return {
-        "X-RateLimit-Limit": str(outcome["limit"]),
-        "X-RateLimit-Remaining": str(max(0, outcome["limit"] - outcome["used"])),
-        "X-RateLimit-Reset": str(int(outcome["reset_at"].timestamp())),
-    }
+    def __init__(self, outcome: dict) -> None:
+        super().__init__("This month's request quota is used up.")
+        self.outcome = outcome
 
 
-def _quota_error(outcome: dict) -> QuotaExceeded:
-    """The 429 for a spent allowance, with when it comes back."""
-    reset_at = outcome["reset_at"]
-    error = QuotaExceeded(
-        "This month's request quota is used up.",
-        retry_after=int(reset_at.timestamp() - time.time()) + 1,
-        extra={"remaining": 0, "resetAt": timestamp(reset_at)},
-    )
-    error.headers.update(rate_limit_headers(outcome))
-    return error
+class ProviderNotConfigured(Exception):
+    """Neither the organization nor the service has a key for the provider."""
+
+
+class EndpointRefused(Exception):
+    """The organization's custom provider endpoint may not be called (now resolves inward)."""
 
 
 def _savings(original_tokens: int, refined_tokens: int) -> tuple[int, float]:
@@ -69,10 +54,8 @@ def _savings(original_tokens: int, refined_tokens: int) -> tuple[int, float]:
     return saved, percent
 
 
-def _base_record(
-    principal: dict, request: OptimizeRequest, original_tokens: int | None = None
-) -> dict:
-    """The fields every record of this request shares (original_tokens: when already counted)."""
+def _request_fields(principal: dict, request: OptimizeRequest, original_tokens: int) -> dict:
+    """The fields every record of this request shares."""
     return {
         "organization_id": principal["organization_id"],
         "user_id": principal.get("user_id"),
@@ -83,31 +66,20 @@ def _base_record(
         "output_format": request.output_format,
         "original_text": request.text,
         "tokenizer": DEFAULT_ENCODING,
-        "original_tokens": (
-            count_tokens(request.text) if original_tokens is None else original_tokens
-        ),
+        "original_tokens": original_tokens,
     }
 
 
-def run(config: Config, principal: dict, request: OptimizeRequest) -> tuple[dict, dict]:
-    """Optimize one prompt; return (stored record, quota outcome)."""
-    if request.provider == "local":
-        return _run_local(principal, request)
-    return _run_remote(config, principal, request)
-
-
-NOT_SHORTER = "The result was not shorter than the input, so the input is returned unchanged."
-
-
-def _finish(
-    record: dict,
+def _result_fields(
+    request: OptimizeRequest,
+    original_tokens: int,
     refined_text: str,
     removed: list,
     warnings: list,
     must_be_shorter: bool,
     refined_tokens: int | None = None,
-) -> None:
-    """Fill in the result and its savings, never worse than the input (one rule for all).
+) -> dict:
+    """The result and its savings, never worse than the input (one rule for all).
 
     must_be_shorter: an LLM's rewrite that saves nothing is not worth its risk, so the input
     is kept; the local engine's may tie (whitespace normalized, nothing else to remove).
@@ -115,50 +87,67 @@ def _finish(
     """
     if refined_tokens is None:
         refined_tokens = count_tokens(refined_text)
-    original_tokens = record["original_tokens"]
     if refined_tokens > original_tokens or (must_be_shorter and refined_tokens == original_tokens):
         # A JSON envelope around a tiny prompt, or a provider's longer rewrite.
-        refined_text, refined_tokens, removed = record["original_text"], original_tokens, []
+        refined_text, refined_tokens, removed = request.text, original_tokens, []
         warnings = [*warnings, NOT_SHORTER]
-    saved, percent = _savings(record["original_tokens"], refined_tokens)
-    record.update(
-        status="completed",
-        refined_text=refined_text,
-        refined_tokens=refined_tokens,
-        tokens_saved=saved,
-        savings_percentage=percent,
-        removed_segments=list(removed),
-        warnings=list(warnings),
-    )
+    saved, percent = _savings(original_tokens, refined_tokens)
+    return {
+        "status": "completed",
+        "refined_text": refined_text,
+        "refined_tokens": refined_tokens,
+        "tokens_saved": saved,
+        "savings_percentage": percent,
+        "removed_segments": list(removed),
+        "warnings": list(warnings),
+    }
 
 
-def refine_locally(principal: dict, request: OptimizeRequest) -> dict:
+def _elapsed_ms(started: float) -> int:
+    """Milliseconds since a perf_counter reading."""
+    return round((time.perf_counter() - started) * 1000)
+
+
+def run(config: Config, principal: dict, request: OptimizeRequest) -> tuple[Optimization, dict]:
+    """Optimize one prompt; return (the stored record, the quota outcome).
+
+    Raises QuotaExceeded, ProviderNotConfigured, EndpointRefused or the provider's
+    ProviderError (after recording the failure and refunding the request).
+    """
+    if request.provider == "local":
+        return _run_local(principal, request)
+    return _run_remote(config, principal, request)
+
+
+def refine_locally(principal: dict, request: OptimizeRequest) -> Optimization:
     """Run the local engine; return the finished record, not yet stored."""
     started = time.perf_counter()
     result = local.refine(request.text, request.strategy, request.level, request.output_format)
     # The engine counted both texts with the same encoding: not counted twice.
-    record = _base_record(principal, request, result.original_tokens)
-    _finish(
-        record,
-        result.refined_text,
-        result.removed_segments,
-        result.warnings,
-        False,
-        result.refined_tokens,
+    return Optimization(
+        **_request_fields(principal, request, result.original_tokens),
+        **_result_fields(
+            request,
+            result.original_tokens,
+            result.refined_text,
+            result.removed_segments,
+            result.warnings,
+            False,
+            result.refined_tokens,
+        ),
+        model=LOCAL_MODEL,
+        duration_ms=_elapsed_ms(started),
     )
-    record.update(model=LOCAL_MODEL, duration_ms=round((time.perf_counter() - started) * 1000))
-    return record
 
 
-def _run_local(principal: dict, request: OptimizeRequest) -> tuple[dict, dict]:
+def _run_local(principal: dict, request: OptimizeRequest) -> tuple[Optimization, dict]:
     """The local engine, then reservation and record in one statement."""
-    record = refine_locally(principal, request)
-    with db.single_statement(principal["organization_id"]) as conn:
-        outcome = optimizations.reserve_and_record(conn, record)
+    optimization = refine_locally(principal, request)
+    with db.single_statement(principal["organization_id"], principal.get("session_check")) as conn:
+        outcome = optimizations.reserve_and_record(conn, optimization.columns())
     if not outcome["allowed"]:
-        raise _quota_error(outcome)
-    record.update(id=outcome["id"], created_at=outcome["created_at"])
-    return record, outcome
+        raise QuotaExceeded(outcome)
+    return optimization.stored(outcome), outcome
 
 
 @dataclass(frozen=True)
@@ -171,10 +160,11 @@ class Credentials:
     custom_endpoint: bool
 
 
-def resolve_credentials(config: Config, organization_id: str, provider: str) -> Credentials:
-    """The organization's active key wins, else the service-wide one, else 400."""
+def resolve_credentials(config: Config, principal: dict, provider: str) -> Credentials:
+    """The organization's active key wins, else the service-wide one, else ProviderNotConfigured."""
     settings = config.provider(provider)
-    with db.reading(organization_id) as conn:
+    organization_id = principal["organization_id"]
+    with db.reading(organization_id, principal.get("session_check")) as conn:
         stored = provider_configs.get_config(conn, organization_id, provider)
     if stored is not None and stored["is_active"]:
         return Credentials(
@@ -185,45 +175,31 @@ def resolve_credentials(config: Config, organization_id: str, provider: str) -> 
         )
     if settings.api_key:
         return Credentials(settings.api_key, settings.base_url, settings.model, False)
-    raise APIError(
+    raise ProviderNotConfigured(
         f"No {provider} API key is configured: an admin can add one with "
-        f"PUT /api/providers/{provider}.",
-        code="provider_not_configured",
+        f"PUT /api/providers/{provider}."
     )
 
 
-def _http_session() -> requests.Session:
-    """One requests.Session per thread, so provider connections are reused."""
-    session = getattr(_sessions, "session", None)
-    if session is None:
-        session = _sessions.session = requests.Session()
-    return session
-
-
-def _provider_error(error: ProviderError) -> APIError:
-    """The JSON error for a provider failure."""
-    headers = {}
-    if error.retry_after is not None or error.http_status in (429, 503):
-        headers["Retry-After"] = str(max(1, round(error.retry_after or 1)))
-    return APIError(error.message, code=error.code, status=error.http_status, headers=headers)
-
-
-def _run_remote(config: Config, principal: dict, request: OptimizeRequest) -> tuple[dict, dict]:
+def _run_remote(
+    config: Config, principal: dict, request: OptimizeRequest
+) -> tuple[Optimization, dict]:
     """Reserve, call the provider holding no connection, then record or refund."""
-    credentials = resolve_credentials(config, principal["organization_id"], request.provider)
+    credentials = resolve_credentials(config, principal, request.provider)
     if credentials.custom_endpoint:
         # Checked again at call time: DNS may have changed since the key was saved.
         try:
             validate_endpoint(credentials.base_url, config.allow_private_provider_endpoints)
         except ValueError as error:
-            raise APIError(str(error), code="provider_endpoint_refused") from None
-    record = _base_record(principal, request)
+            raise EndpointRefused(str(error)) from None
+    asked = _request_fields(principal, request, count_tokens(request.text))
     model = request.model or credentials.model
+    organization_id = principal["organization_id"]
 
-    with db.single_statement(principal["organization_id"]) as conn:
-        outcome = quota.reserve_request(conn, principal["organization_id"])
+    with db.single_statement(organization_id, principal.get("session_check")) as conn:
+        outcome = quota.reserve_request(conn, organization_id)
     if not outcome["allowed"]:
-        raise _quota_error(outcome)
+        raise QuotaExceeded(outcome)
 
     started = time.perf_counter()
     try:
@@ -240,27 +216,35 @@ def _run_remote(config: Config, principal: dict, request: OptimizeRequest) -> tu
             max_retries=config.provider_max_retries,
             backoff=config.provider_backoff,
             max_wait=config.provider_max_wait,
-            session=_http_session(),
+            session=thread_session(),
         )
     except ProviderError as error:
-        record.update(
+        failed = Optimization(
+            **asked,
             model=model,
             status="failed",
             error_code=error.code,
-            duration_ms=round((time.perf_counter() - started) * 1000),
+            duration_ms=_elapsed_ms(started),
         )
-        with db.single_statement(principal["organization_id"]) as conn:
-            optimizations.record_failure(conn, record, outcome["period_start"])
-        raise _provider_error(error) from None
+        with db.single_statement(organization_id) as conn:
+            optimizations.record_failure(conn, failed.columns(), outcome["period_start"])
+        raise
 
-    losses = find_losses(request.text, answer.refined_text)
-    _finish(record, answer.refined_text, answer.removed_segments, losses, True)
-    record.update(
+    optimization = Optimization(
+        **asked,
+        **_result_fields(
+            request,
+            asked["original_tokens"],
+            answer.refined_text,
+            answer.removed_segments,
+            find_losses(request.text, answer.refined_text),
+            True,
+        ),
         model=answer.model,
         provider_input_tokens=answer.input_tokens,
         provider_output_tokens=answer.output_tokens,
-        duration_ms=round((time.perf_counter() - started) * 1000),
+        duration_ms=_elapsed_ms(started),
     )
-    with db.single_statement(principal["organization_id"]) as conn:
-        record.update(optimizations.record(conn, record))
-    return record, outcome
+    with db.single_statement(organization_id) as conn:
+        row = optimizations.record(conn, optimization.columns())
+    return optimization.stored(row), outcome

@@ -82,7 +82,7 @@ def seed_history(conn, organization_id: str, slug: str) -> None:
             DEMO_PROMPTS[n % len(DEMO_PROMPTS)], "local", strategy, level, "default", None
         )
         principal = {"organization_id": organization_id, "user_id": member_ids[n % len(member_ids)]}
-        optimizations.record(conn, refine_locally(principal, request))
+        optimizations.record(conn, refine_locally(principal, request).columns())
 
 
 def seed(database_url: str, rounds: int) -> None:

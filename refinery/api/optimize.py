@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from flask import Blueprint, current_app, g, jsonify, request
 
@@ -13,12 +14,12 @@ from refinery.api.serializers import (
     optimization_json,
     optimization_summary_json,
     timestamp,
-    usage_json,
 )
 from refinery.api.validation import Fields, json_body, path_id
 from refinery.engine import local
-from refinery.errors import APIError, NotFound
-from refinery.llm import PROVIDERS
+from refinery.errors import APIError, NotFound, TooManyRequests
+from refinery.llm import PROVIDERS, ProviderError
+from refinery.optimization import Optimization
 from refinery.queries import optimizations
 
 bp = Blueprint("optimize", __name__, url_prefix="/api/optimize")
@@ -54,36 +55,59 @@ def _read_request() -> pipeline.OptimizeRequest:
     return pipeline.OptimizeRequest(text, provider, strategy, level, output_format, model)
 
 
+class QuotaExceeded(TooManyRequests):
+    """429: this month's allowance is spent."""
+
+    code = "quota_exceeded"
+
+
+def rate_limit_headers(outcome: dict) -> dict[str, str]:
+    """X-RateLimit-Limit/Remaining/Reset (epoch seconds) for a quota outcome."""
+    return {
+        "X-RateLimit-Limit": str(outcome["limit"]),
+        "X-RateLimit-Remaining": str(max(0, outcome["limit"] - outcome["used"])),
+        "X-RateLimit-Reset": str(int(outcome["reset_at"].timestamp())),
+    }
+
+
+def _quota_error(outcome: dict) -> QuotaExceeded:
+    """The 429 for a spent allowance, with when it comes back."""
+    reset_at = outcome["reset_at"]
+    error = QuotaExceeded(
+        "This month's request quota is used up.",
+        retry_after=int(reset_at.timestamp() - time.time()) + 1,
+        extra={"remaining": 0, "resetAt": timestamp(reset_at)},
+    )
+    error.headers.update(rate_limit_headers(outcome))
+    return error
+
+
+def _provider_error(error: ProviderError) -> APIError:
+    """The JSON error for a provider failure."""
+    headers = {}
+    if error.retry_after is not None or error.http_status in (429, 503):
+        headers["Retry-After"] = str(max(1, round(error.retry_after or 1)))
+    return APIError(error.message, code=error.code, status=error.http_status, headers=headers)
+
+
 @bp.post("")
 @login_required(allow_api_key=True, fold_session_check=True)
 def optimize():
     """Refine one prompt, record it, and charge one request of the monthly quota."""
     optimize_request = _read_request()
-    record, outcome = pipeline.run(current_app.config["REFINERY"], g.principal, optimize_request)
-    body = {
-        "id": str(record["id"]),
-        "refinedText": record["refined_text"],
-        "originalTokens": record["original_tokens"],
-        "refinedTokens": record["refined_tokens"],
-        "tokensSaved": record["tokens_saved"],
-        "savingsPercentage": record["savings_percentage"],
-        "tokenizer": record["tokenizer"],
-        "provider": record["provider"],
-        "model": record["model"],
-        "strategy": record["strategy"],
-        "compressionLevel": record["compression_level"],
-        "outputFormat": record["output_format"],
-        "removedSegments": record["removed_segments"],
-        "warnings": record["warnings"],
-        "durationMs": record["duration_ms"],
-        "providerUsage": {
-            "inputTokens": record.get("provider_input_tokens"),
-            "outputTokens": record.get("provider_output_tokens"),
-        },
-        "usage": usage_json(outcome),
-        "createdAt": timestamp(record["created_at"]),
-    }
-    return jsonify(body), 200, pipeline.rate_limit_headers(outcome)
+    try:
+        optimization, outcome = pipeline.run(
+            current_app.config["REFINERY"], g.principal, optimize_request
+        )
+    except pipeline.QuotaExceeded as error:
+        raise _quota_error(error.outcome) from None
+    except pipeline.ProviderNotConfigured as error:
+        raise APIError(str(error), code="provider_not_configured") from None
+    except pipeline.EndpointRefused as error:
+        raise APIError(str(error), code="provider_endpoint_refused") from None
+    except ProviderError as error:
+        raise _provider_error(error) from None
+    return jsonify(optimization_json(optimization, outcome)), 200, rate_limit_headers(outcome)
 
 
 @bp.get("/history")
@@ -100,7 +124,7 @@ def history():
         "to": read_moment(fields, "to", end_of_day=True),
     }
     fields.check()
-    with db.reading(g.principal["organization_id"]) as conn:
+    with db.reading(g.principal["organization_id"], g.principal.get("session_check")) as conn:
         rows = optimizations.list_page(conn, g.principal["organization_id"], filters, page)
     return jsonify(page_json(rows, page, optimization_summary_json))
 
@@ -109,20 +133,20 @@ def history():
 @login_required(allow_api_key=True, fold_session_check=True)
 def history_detail(raw_id: str):
     """One whole record of the organization."""
-    with db.reading(g.principal["organization_id"]) as conn:
+    with db.reading(g.principal["organization_id"], g.principal.get("session_check")) as conn:
         row = optimizations.get_one(
             conn, g.principal["organization_id"], path_id(raw_id, "Optimization")
         )
     if row is None:
         raise NotFound("Optimization not found.")
-    return jsonify(optimization_json(row))
+    return jsonify(optimization_json(Optimization.from_row(row)))
 
 
 @bp.delete("/history/<raw_id>")
 @login_required(allow_api_key=True, fold_session_check=True)
 def history_delete(raw_id: str):
     """Erase one record (for a prompt that held something private)."""
-    with db.transaction(g.principal["organization_id"]) as conn:
+    with db.transaction(g.principal["organization_id"], g.principal.get("session_check")) as conn:
         deleted = optimizations.delete_one(
             conn, g.principal["organization_id"], path_id(raw_id, "Optimization")
         )

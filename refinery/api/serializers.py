@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from refinery.optimization import Optimization
+
 
 def timestamp(value: datetime | None) -> str | None:
     """An ISO 8601 UTC timestamp ending in Z."""
@@ -53,47 +55,75 @@ def _percentage(value) -> float | None:
     return None if value is None else float(value)
 
 
-def optimization_summary_json(row: dict) -> dict:
-    """A history entry without the full texts."""
+def _optimization_head(optimization: Optimization) -> dict:
+    """What a history entry and the whole record share."""
     return {
-        "id": str(row["id"]),
-        "provider": row["provider"],
-        "model": row["model"],
-        "strategy": row["strategy"],
-        "compressionLevel": row["compression_level"],
-        "outputFormat": row["output_format"],
-        "status": row["status"],
-        "tokenizer": row["tokenizer"],
-        "originalTokens": row["original_tokens"],
-        "refinedTokens": row["refined_tokens"],
-        "tokensSaved": row["tokens_saved"],
-        "savingsPercentage": _percentage(row["savings_percentage"]),
-        "durationMs": row["duration_ms"],
-        "errorCode": row["error_code"],
-        "userId": row["user_id"] and str(row["user_id"]),
-        "apiKeyId": row["api_key_id"] and str(row["api_key_id"]),
-        "createdAt": timestamp(row["created_at"]),
-        "preview": row.get("preview"),
+        "id": str(optimization.id),
+        "provider": optimization.provider,
+        "model": optimization.model,
+        "strategy": optimization.strategy,
+        "compressionLevel": optimization.compression_level,
+        "outputFormat": optimization.output_format,
+        "status": optimization.status,
+        "tokenizer": optimization.tokenizer,
+        "originalTokens": optimization.original_tokens,
+        "refinedTokens": optimization.refined_tokens,
+        "tokensSaved": optimization.tokens_saved,
+        "savingsPercentage": _percentage(optimization.savings_percentage),
+        "durationMs": optimization.duration_ms,
+        "errorCode": optimization.error_code,
+        "userId": optimization.user_id and str(optimization.user_id),
+        "apiKeyId": optimization.api_key_id and str(optimization.api_key_id),
+        "createdAt": timestamp(optimization.created_at),
     }
 
 
-def optimization_json(row: dict) -> dict:
-    """The whole record, texts included."""
-    body = optimization_summary_json(row)
-    del body["preview"]
-    body.update(
-        {
-            "originalText": row["original_text"],
-            "refinedText": row["refined_text"],
-            "removedSegments": row["removed_segments"],
-            "warnings": row["warnings"],
-            "providerUsage": {
-                "inputTokens": row["provider_input_tokens"],
-                "outputTokens": row["provider_output_tokens"],
-            },
-        }
-    )
-    return body
+# What POST /api/optimize answers with, in this order, then the quota and createdAt.
+_RESULT_KEYS = (
+    "id",
+    "refinedText",
+    "originalTokens",
+    "refinedTokens",
+    "tokensSaved",
+    "savingsPercentage",
+    "tokenizer",
+    "provider",
+    "model",
+    "strategy",
+    "compressionLevel",
+    "outputFormat",
+    "removedSegments",
+    "warnings",
+    "durationMs",
+    "providerUsage",
+)
+
+
+def optimization_json(optimization: Optimization, outcome: dict | None = None) -> dict:
+    """The whole record (history detail); with the quota outcome, POST /api/optimize's answer."""
+    body = {
+        **_optimization_head(optimization),
+        "originalText": optimization.original_text,
+        "refinedText": optimization.refined_text,
+        "removedSegments": optimization.removed_segments,
+        "warnings": optimization.warnings,
+        "providerUsage": {
+            "inputTokens": optimization.provider_input_tokens,
+            "outputTokens": optimization.provider_output_tokens,
+        },
+    }
+    if outcome is None:
+        return body
+    return {
+        **{key: body[key] for key in _RESULT_KEYS},
+        "usage": usage_json(outcome),
+        "createdAt": body["createdAt"],
+    }
+
+
+def optimization_summary_json(row: dict) -> dict:
+    """A history entry without the full texts."""
+    return {**_optimization_head(Optimization.from_row(row)), "preview": row.get("preview")}
 
 
 def member_json(user: dict) -> dict:

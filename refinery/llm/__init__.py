@@ -10,6 +10,7 @@ from .errors import (
     ProviderUnavailable,
 )
 from .refine import DEFAULTS, PROVIDERS, ProviderDefaults, RemoteRefinement, refine_remote
+from .transport import thread_session
 
 __all__ = [
     "DEFAULTS",
@@ -23,5 +24,6 @@ __all__ = [
     "ProviderUnavailable",
     "RemoteRefinement",
     "refine_remote",
+    "thread_session",
     "validate_endpoint",
 ]

@@ -1,6 +1,7 @@
 """One HTTP attempt: POST the JSON body, read at most MAX_BODY_BYTES of answer in time."""
 
 import json
+import threading
 import time
 from typing import Any
 
@@ -84,3 +85,14 @@ def json_or_none(raw: bytes) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+_threads = threading.local()
+
+
+def thread_session() -> requests.Session:
+    """One requests.Session per thread, so provider connections are reused."""
+    session = getattr(_threads, "session", None)
+    if session is None:
+        session = _threads.session = requests.Session()
+    return session
