@@ -6,8 +6,8 @@ import uuid
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from refinery import audit, db
-from refinery.api.identity import issue_tokens, login_required, read_refresh_token
+from refinery import db
+from refinery.api.identity import issue_tokens, login_required, read_refresh_token, record_action
 from refinery.api.ratelimit import per_client_registration
 from refinery.api.serializers import organization_json, subscription_json, user_json
 from refinery.api.validation import Fields, json_body
@@ -77,10 +77,9 @@ def register():
         if user is None:
             raise Conflict("An account with that e-mail already exists.", code="email_taken")
         tokens = _start_session(conn, user)
-        audit.record(
+        record_action(
             conn,
             "organization.registered",
-            client_ip=request.remote_addr,
             actor=_actor(user),
             target_type="organization",
             target_id=org["id"],
@@ -119,10 +118,9 @@ def login():
     if not check_password(password, user and user["password_hash"], settings.bcrypt_rounds):
         with db.transaction(user and user["organization_id"]) as conn:
             login_failures.record_failure(conn, email, client_ip, settings.login_window)
-            audit.record(
+            record_action(
                 conn,
                 "auth.login_failed",
-                client_ip=request.remote_addr,
                 organization_id=user and user["organization_id"],
                 actor={"user_id": user and user["id"], "email": email},
             )
@@ -131,7 +129,7 @@ def login():
     with db.transaction(user["organization_id"]) as conn:
         users.touch_login(conn, user["id"])
         tokens = _start_session(conn, user)
-        audit.record(conn, "auth.login", client_ip=request.remote_addr, actor=_actor(user))
+        record_action(conn, "auth.login", actor=_actor(user))
         org = organizations.get_organization(conn, user["organization_id"])
     return jsonify({**tokens, "user": user_json(user), "organization": organization_json(org)})
 
@@ -174,7 +172,7 @@ def logout():
     """End the caller's session: its access and refresh tokens stop working."""
     with db.transaction(g.principal["organization_id"]) as conn:
         sessions.revoke_session(conn, g.principal["session_id"], "logout")
-        audit.record(conn, "auth.logout", actor=g.principal, client_ip=request.remote_addr)
+        record_action(conn, "auth.logout")
     return "", 204
 
 
@@ -218,11 +216,9 @@ def change_password():
         ended = sessions.revoke_user_sessions(
             conn, principal["user_id"], "password_change", keep_session_id=principal["session_id"]
         )
-        audit.record(
+        record_action(
             conn,
             "auth.password_changed",
-            actor=g.principal,
-            client_ip=request.remote_addr,
             details={"sessionsEnded": ended},
         )
     return "", 204

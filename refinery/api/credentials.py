@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify
 
-from refinery import audit, db
-from refinery.api.identity import login_required
+from refinery import db
+from refinery.api.identity import login_required, record_action
 from refinery.api.serializers import timestamp
 from refinery.api.validation import Fields, json_body
 from refinery.crypto import encrypt_secret, mask_secret
@@ -89,11 +89,9 @@ def put_provider(name: str):
         save = provider_configs.update_config if existing else provider_configs.create_config
         row = save(conn, g.principal["organization_id"], provider, values)
         changed = sorted(k for k in ("model", "endpoint", "is_active") if k in values)
-        audit.record(
+        record_action(
             conn,
             "provider.set",
-            actor=g.principal,
-            client_ip=request.remote_addr,
             target_type="provider",
             target_id=provider,
             details={"keyChanged": api_key is not None, "changed": changed},
@@ -109,11 +107,9 @@ def delete_provider(name: str):
     with db.transaction(g.principal["organization_id"]) as conn:
         deleted = provider_configs.delete_config(conn, g.principal["organization_id"], provider)
         if deleted:
-            audit.record(
+            record_action(
                 conn,
                 "provider.removed",
-                actor=g.principal,
-                client_ip=request.remote_addr,
                 target_type="provider",
                 target_id=provider,
             )

@@ -18,8 +18,9 @@ from flask_jwt_extended import (
     decode_token,
     get_jti,
 )
+from psycopg2.extensions import connection
 
-from refinery import db
+from refinery import audit, db
 from refinery.api.errors import error_response
 from refinery.api.ratelimit import limit_caller, limits_enabled
 from refinery.errors import Forbidden, Unauthorized
@@ -108,6 +109,12 @@ def _session_principal(organization_id: str, session_id: str, user_id: str) -> d
     except db.SessionEnded:
         raise _session_ended() from None
     return dict(principal)
+
+
+def record_action(conn: connection, action: str, *, actor: dict | None = None, **event) -> None:
+    """Append an audit event by actor (default: the caller), from the request's address."""
+    actor = actor if actor is not None else g.get("principal") or {}
+    audit.record(conn, action, actor=actor, client_ip=request.remote_addr, **event)
 
 
 def issue_tokens(user: dict, session_id: str) -> tuple[str, str, str]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
-from refinery import audit, db
-from refinery.api.identity import login_required, new_api_key
+from refinery import db
+from refinery.api.identity import login_required, new_api_key, record_action
 from refinery.api.serializers import timestamp
 from refinery.api.validation import Fields, json_body, path_id
 from refinery.errors import NotFound
@@ -40,11 +40,9 @@ def create_key():
         row = api_keys.create_key(
             conn, g.principal["organization_id"], g.principal["user_id"], name, prefix, key_hash
         )
-        audit.record(
+        record_action(
             conn,
             "api_key.created",
-            actor=g.principal,
-            client_ip=request.remote_addr,
             target_type="api_key",
             target_id=row["id"],
             details={"name": name, "prefix": prefix},
@@ -77,11 +75,9 @@ def revoke_key(raw_id: str):
         row = api_keys.revoke_key(conn, g.principal["organization_id"], key_id)
         if row is None:
             raise NotFound("API key not found.")
-        audit.record(
+        record_action(
             conn,
             "api_key.revoked",
-            actor=g.principal,
-            client_ip=request.remote_addr,
             target_type="api_key",
             target_id=key_id,
             details={"name": row["name"], "prefix": row["prefix"]},

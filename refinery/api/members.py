@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify
 
-from refinery import audit, db
-from refinery.api.identity import login_required
+from refinery import db
+from refinery.api.identity import login_required, record_action
 from refinery.api.serializers import member_json
 from refinery.api.validation import Fields, json_body, path_id
 from refinery.errors import Conflict, NotFound
@@ -50,11 +50,9 @@ def add_member():
         member = users.create_user(conn, organization_id, email, password_hash, full_name, role)
         if member is None:
             raise Conflict("An account with that e-mail already exists.", code="email_taken")
-        audit.record(
+        record_action(
             conn,
             "member.added",
-            actor=g.principal,
-            client_ip=request.remote_addr,
             target_type="user",
             target_id=member["id"],
             details={"email": member["email"], "role": role},
@@ -84,11 +82,9 @@ def change_member(raw_id: str):
         member = users.update_member(conn, organization_id, user_id, changes)
         if member is None:
             raise NotFound("Member not found.")
-        audit.record(
+        record_action(
             conn,
             "member.changed",
-            actor=g.principal,
-            client_ip=request.remote_addr,
             target_type="user",
             target_id=user_id,
             details={"fullName" if k == "full_name" else k: v for k, v in changes.items()},
@@ -108,11 +104,9 @@ def remove_member(raw_id: str):
         member = users.delete_member(conn, organization_id, user_id)
         if member is None:
             raise NotFound("Member not found.")
-        audit.record(
+        record_action(
             conn,
             "member.removed",
-            actor=g.principal,
-            client_ip=request.remote_addr,
             target_type="user",
             target_id=user_id,
             details={"email": member["email"]},

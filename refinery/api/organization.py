@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
-from refinery import audit, db
-from refinery.api.identity import login_required
+from refinery import db
+from refinery.api.identity import login_required, record_action
 from refinery.api.serializers import organization_json, subscription_json
 from refinery.api.validation import Fields, json_body
 from refinery.errors import NotFound
@@ -48,11 +48,9 @@ def rename_organization():
     organization_id = g.principal["organization_id"]
     with db.transaction(g.principal["organization_id"]) as conn:
         organizations.rename(conn, organization_id, name)
-        audit.record(
+        record_action(
             conn,
             "organization.changed",
-            actor=g.principal,
-            client_ip=request.remote_addr,
             details={"name": name},
         )
         org = organizations.get_organization(conn, organization_id)
