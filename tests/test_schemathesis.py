@@ -1,4 +1,4 @@
-"""Property-based conformance: the real app against refinery/openapi.yaml, via schemathesis.
+"""Property-based conformance: the real app against refinery/api/openapi.yaml, via schemathesis.
 
 Every operation is called with a member's access token, an API key (both ways of sending
 it) and no credentials; each response must be documented (status, headers, content type,

@@ -209,7 +209,8 @@ def login_required(
 ) -> Callable:
     """Require a live access token, or an API key where allowed, and the role when given.
 
-    Sets g.principal: {user_id, api_key_id, organization_id, role, email, session_id}.
+    Sets g.principal: {user_id, api_key_id, organization_id, role, email, session_id}, and
+    session_check on the folded path.
 
     fold_session_check: for views that need only the member's id and organization (not
     role or e-mail), the check that the token's session is still live is not a round trip

@@ -38,7 +38,7 @@ _per_view = Talisman()
 
 @functools.cache
 def load_document() -> dict[str, Any]:
-    """The OpenAPI document from refinery/openapi.yaml, read once per process."""
+    """The OpenAPI document from refinery/api/openapi.yaml, read once per process."""
     return yaml.safe_load((_HERE / "openapi.yaml").read_text(encoding="utf-8"))
 
 
