@@ -63,20 +63,23 @@ GENEROUS_RATE_LIMITS = {
 }
 
 
-def make_config(database_url: str, **overrides: str):
-    """The test configuration, with environment-style overrides."""
-    env = {
+def service_environment(database_url: str, **overrides: str) -> dict[str, str]:
+    """The service's environment in the tests (on this database), with overrides."""
+    return {
         "REFINERY_ENV": "test",
         "DATABASE_URL": database_url,
         "JWT_SECRET": JWT_SECRET,
         "ENCRYPTION_KEY": ENCRYPTION_KEY,
         "BCRYPT_ROUNDS": "4",
         "LOG_LEVEL": "WARNING",
-        "DB_POOL_TIMEOUT": "2",
         **GENEROUS_RATE_LIMITS,
         **overrides,
     }
-    return load_config(env)
+
+
+def make_config(database_url: str, **overrides: str):
+    """The test configuration, with environment-style overrides."""
+    return load_config(service_environment(database_url, **{"DB_POOL_TIMEOUT": "2", **overrides}))
 
 
 @pytest.fixture(scope="session")
@@ -186,15 +189,7 @@ def live_server(clean_db):
         port = _free_port()
         env = {
             **os.environ,
-            "REFINERY_ENV": "test",
-            "DATABASE_URL": clean_db,
-            "JWT_SECRET": JWT_SECRET,
-            "ENCRYPTION_KEY": ENCRYPTION_KEY,
-            "BCRYPT_ROUNDS": "4",
-            "LOG_LEVEL": "WARNING",
-            "BIND": f"127.0.0.1:{port}",
-            **GENEROUS_RATE_LIMITS,
-            **overrides,
+            **service_environment(clean_db, **{"BIND": f"127.0.0.1:{port}", **overrides}),
         }
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ENCRYPTION_KEY, JWT_SECRET, ROOT
+from tests.conftest import ROOT, service_environment
 
 FENCE = re.compile(r"```(bash|python)\n(.*?)```", re.S)
 
@@ -23,14 +23,7 @@ def _blocks(document: str, language: str) -> list[str]:
 @pytest.fixture
 def seeded_server(live_server, clean_db):
     """The quick-start server: schema, demo data, gunicorn."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": clean_db,
-        "REFINERY_ENV": "test",
-        "JWT_SECRET": JWT_SECRET,
-        "ENCRYPTION_KEY": ENCRYPTION_KEY,
-        "BCRYPT_ROUNDS": "4",
-    }
+    env = {**os.environ, **service_environment(clean_db)}
     seeded = subprocess.run(
         [sys.executable, "scripts/seed.py"], cwd=ROOT, env=env, capture_output=True, text=True
     )
