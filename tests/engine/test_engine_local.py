@@ -132,7 +132,7 @@ def test_markdown_structure_survives_in_default_format():
         assert sum(1 for line in lines if line.startswith("- ")) == 2
         assert any(line.startswith("  - ") for line in lines)
         assert any(line.startswith("    - ") for line in lines)
-        assert "|----------|--------|" in lines
+        assert "|---|---|" in lines  # the delimiter row's dashes are shortened
         assert sum(1 for line in lines if line.startswith("|")) == 4
         assert "[the style guide](https://example.com/style_(v2)#naming)" in refined
 
@@ -146,9 +146,10 @@ def test_a_deeply_nested_list_is_refined_and_indented_code_is_kept(marker):
         "Config:\n\n    - run: pip install the package\n    - name: Run the tests\n"
         "      run: pytest\n"
     )
-    refined = refine(text, "UNIVERSAL", "medium").refined_text
+    refined = refine(text, "UNIVERSAL", "high").refined_text
     assert (
-        f"  1. Plan work\n     {marker} Write tests parser\n     {marker} Review results team"
+        f"  1. Plan work\n     {marker} Write tests for parser\n"
+        f"     {marker} Review results with team"
     ) in refined
     assert "    total  =  price * the_count\n    return  total" in refined
     assert "    - run: pip install the package\n    - name: Run the tests\n" in refined
@@ -162,14 +163,23 @@ def test_closing_instruction_survives():
         assert "answer" in last_sentence and last_sentence.endswith("French.")
 
 
-def test_repeated_sentence_is_dropped_once_at_medium():
-    """A sentence said twice is kept once (the later one), and the removal is reported."""
-    result = refine(ADVERSARIAL["repeated"], "UNIVERSAL", "medium")
+def test_repeated_sentence_is_dropped_once_at_low():
+    """A sentence said twice in one section is kept once (the later one), and reported."""
+    result = refine(ADVERSARIAL["repeated"], "UNIVERSAL", "low")
     assert result.refined_text.lower().count("english") == 1
     assert any(s["reason"] == "repeated sentence" for s in result.removed_segments)
-    low = refine(ADVERSARIAL["repeated"], "UNIVERSAL", "low").refined_text
-    assert low.lower().count("reply only in english") == 2
     assert result.refined_text.rstrip().endswith("friendly tone.")
+
+
+def test_a_sentence_repeated_under_two_headings_stays_in_both():
+    """Under two headings the same sentence governs two things: both copies stay."""
+    text = (
+        "## search\n\nUse it only when the user asks for sources.\n\n"
+        "## browse\n\nUse it only when the user asks for sources."
+    )
+    for level in LEVELS:
+        refined = refine(text, "UNIVERSAL", level).refined_text
+        assert refined.count("only when") == 2, (level, refined)
 
 
 def test_every_removal_is_reported():
@@ -258,7 +268,12 @@ def test_json_output_holds_every_kept_instruction():
 def test_markdown_output_has_sections_and_claude_gets_xml_tags():
     """markdown gives headed sections; for CLAUDE the sections are XML tags."""
     names = ("closing_instruction", "negations", "legal", "money_and_numbers", "repeated")
-    text = " ".join(ADVERSARIAL[name] for name in names)
+    # Verbose enough that sections pay for themselves: they may never cost tokens.
+    text = " ".join(ADVERSARIAL[name] for name in names) + (
+        " Please note that it is important to answer in the form of a table. Thank you very "
+        "much in advance! I would really appreciate it if you could make sure that each and "
+        "every answer is checked prior to sending."
+    )
     gpt = refine(text, "GPT", "high", "markdown").refined_text
     claude = refine(text, "CLAUDE", "high", "markdown").refined_text
     assert gpt.startswith("## ") and "\n## Constraints\n" in gpt
@@ -268,10 +283,10 @@ def test_markdown_output_has_sections_and_claude_gets_xml_tags():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # A comma between clauses goes; one closing a negated clause bounds its scope.
+        # Low is lossless: a comma between clauses stays (it can close a condition).
         (
             "When you have read the whole draft, send your notes to the author.",
-            "When you have read the whole draft send your notes to the author.",
+            "When you have read the whole draft, send your notes to the author.",
         ),
         (
             "Do not write explanations, simply list the sights, museums, parks.",
@@ -308,7 +323,7 @@ def test_markdown_output_has_sections_and_claude_gets_xml_tags():
         ("Budget: $1,250.50, spent wisely.", "Budget: $1,250.50, spent wisely."),
     ],
 )
-def test_low_drops_commas_between_words_but_not_scoped_ones(text, expected):
+def test_low_drops_only_optional_commas(text, expected):
     result = refine(text, "UNIVERSAL", "low")
     assert result.refined_text == expected
     assert result.refined_tokens <= count_tokens(text)
@@ -374,7 +389,7 @@ def test_a_question_is_not_taken_for_a_polite_request():
         "ould you like me"
         in refine("Would you like me to continue?", "UNIVERSAL", "medium").refined_text
     )
-    assert refine("Could you list the bugs?", "UNIVERSAL", "medium").refined_text == "List bugs?"
+    assert refine("Could you list the bugs?", "UNIVERSAL", "high").refined_text == "List bugs?"
 
 
 def test_removals_are_reported_only_for_edits_that_were_kept():
@@ -420,7 +435,7 @@ def test_removals_are_reported_only_for_edits_that_were_kept():
         ("Describe the difference between a list and a tuple.", "list and tuple"),
         ("Pick styles such as cartoon or anime.", "such as"),
         ("- ${style} - the style of avatar to generate", "avatar to generate"),
-        ("You have 14 years of experience in marketing.", "14 years experience"),
+        ("You have 14 years of experience in marketing.", "14 years of experience"),
         ("- ${name} - the name of the device to be discussed", "to be discussed"),
         ("Imagine the project has failed 3 months from now.", "from now"),
     ],
