@@ -94,12 +94,6 @@ PHRASES: tuple[Phrase, ...] = (
     Phrase("meta-talk", LOW, r"in this (?:role|task|conversation|prompt),", "",
         "In this role, you answer questions about tax.", "You answer questions about tax.",
         initial=True),
-    Phrase("meta-talk", LOW, r"i am going to (?:give|provide) you(?: with)?", "I give you",
-        "I am going to give you a text.", "I give you a text."),
-    Phrase("meta-talk", LOW, r"i will (?:give|provide) you(?: with)?", "I give you",
-        "I will provide you with a text.", "I give you a text."),
-    Phrase("meta-talk", LOW, r"you will be (?:given|provided with)", "you get",
-        "You will be given a text.", "You get a text."),
     Phrase("meta-talk", LOW, r"(?:make sure|ensure|be sure) (?:that )?you", "",
         "Make sure that you cite your sources.", "Cite your sources.", initial=True),
     Phrase("meta-talk", LOW, r"be sure to", "", "Be sure to cite your sources.",
@@ -223,12 +217,6 @@ PHRASES: tuple[Phrase, ...] = (
         "Give a description of the product.", "Describe the product."),
     Phrase("wordy phrase", MEDIUM, r"(?:provide|give) an explanation of", "explain",
         "Provide an explanation of the error.", "Explain the error."),
-    # "Ensure that the output" -> "Ensure the output": "that" opens the clause whose subject
-    # follows; a relative "that" ("the numbers that are") is not after these verbs.
-    Phrase("wordy phrase", MEDIUM,
-        r"(ensure|confirm|verify|check|assume|state|mention|say|indicate|specify|note|remember)"
-        r" that" + _SUBJECT,
-        r"\1", "Verify that the totals match.", "Verify the totals match."),
     Phrase("legal-sensitive phrase", MEDIUM, r"any and all", "all",
         "Remove any and all duplicates.", "Remove all duplicates."),
     # DEEPSEEK: its reasoning models think on their own; chain-of-thought cues are redundant.
@@ -244,6 +232,12 @@ PHRASES: tuple[Phrase, ...] = (
         r"there (?:is|are)(?= (?:no|a|an|the|some|any|many|few|several|more|fewer|two|three)\b"
         r"| \ue000)",
         "", "If there is no answer, say so.", "If no answer, say so."),
+    # "Ensure that the output" -> "Ensure the output": "that" opens the clause whose subject
+    # follows; a relative "that" ("the numbers that are") is not after these verbs.
+    Phrase("telegraphic", HIGH,
+        r"(ensure|confirm|verify|check|assume|state|mention|say|indicate|specify|note|remember)"
+        r" that" + _SUBJECT,
+        r"\1", "Verify that the totals match.", "Verify totals match."),
 )
 # fmt: on
 
