@@ -35,6 +35,14 @@ class Phrase:
 _S = r"[ \t]+"  # words on one line: rules never join lines, so structure is kept
 _SUBJECT = r"(?= (?:the|a|an|you|your|it|its|this|these|those|all|each|every|no|there|they|we|i)\b)"
 
+# Verbs that make "Could you ..." a request for a task rather than a question.
+_TASK_VERBS = (
+    "list|write|explain|summari[sz]e|describe|provide|give|create|help|generate|tell|translate|"
+    "review|check|analy[sz]e|suggest|make|draft|find|show|rewrite|edit|correct|fix|compare|"
+    "outline|propose|design|plan|calculate|convert|identify|evaluate|improve|prepare|recommend|"
+    "send|share|format|rank|sort|name|define|proofread|act|pretend"
+)
+
 # Order matters within a level: longer, more specific phrases first.
 # fmt: off
 PHRASES: tuple[Phrase, ...] = (
@@ -69,10 +77,9 @@ PHRASES: tuple[Phrase, ...] = (
         "I want you to list the risks.", "List the risks.", initial=True),
     Phrase("politeness", LOW, r"i (?:want|would like|'d like|’d like) to ask you to", "",
         "I would like to ask you to list the risks.", "List the risks.", initial=True),
-    # "Could you list..." is a request; "Would you like me to...?" asks something.
+    # "Could you list..." is a request; "Would you recommend this event?" asks something.
     Phrase("politeness", LOW,
-        r"(?:can|could|would|will) you"
-        r"(?! (?:like|mind|prefer|rather|want|know|agree|think|be|have|need)\b)",
+        r"(?:can|could) you(?= (?:" + _TASK_VERBS + r")\b)",
         "", "Could you list the risks?", "List the risks?", initial=True),
     # A hedge about the speaker's own statement; "I believe in" and "I think about" are content.
     Phrase("hedge", LOW, r"i (?:think|believe|guess|feel|suspect) that", "",
@@ -182,8 +189,6 @@ PHRASES: tuple[Phrase, ...] = (
     Phrase("wordy phrase", MEDIUM,
         r"as well as(?! (?:possible|you|they|we|he|she|it|i|can|could|before|ever)\b)", "and",
         "List the risks as well as the benefits.", "List the risks and the benefits."),
-    Phrase("wordy phrase", MEDIUM, r"along with", "with", "Send the code along with the tests.",
-        "Send the code with the tests."),
     Phrase("wordy phrase", MEDIUM, r"in (?:the|a) (?:form|format) of", "as",
         "Answer in the form of a table.", "Answer as a table."),
     Phrase("wordy phrase", MEDIUM, r"on a daily basis", "daily", "Check the logs on a daily basis.",
