@@ -22,9 +22,11 @@ emphasis markers ignored):
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -2220,3 +2222,93 @@ def test_a_sentence_repeated_under_two_sections_is_kept_in_both(level):
     for section in (steps.split("steps", 1)[1], output):
         assert _survives("do not give warnings or notes", section), out
         assert _survives("only output [the] requested sections", section, level == "high"), out
+
+
+# --- Real structured prompts: tests/data/fabric_sample.jsonl (see tests/data/README.md). --------
+FABRIC = [
+    json.loads(line)
+    for line in (Path(__file__).resolve().parent.parent / "data" / "fabric_sample.jsonl")
+    .read_text(encoding="utf-8")
+    .split("\n")  # not splitlines: U+2028 is data
+    if line
+]
+# A fenced block, also one opened after a list marker ("- ```text"): kept byte for byte.
+_FENCE = re.compile(
+    r"^[ \t]*(?:(?:[-*+]|\d{1,3}[.)])[ \t]+)?"
+    r"(?P<block>(?P<fence>`{3,}|~{3,})[^\n]*\n.*?^[ \t]*(?P=fence))",
+    re.M | re.S,
+)
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*)$", re.M)
+_KEY_WORD = re.compile(r"[a-z0-9]{4,}")
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    """(heading, body) pairs of a markdown text, fenced blocks blanked; the first heading ''."""
+    plain = _FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    parts = _HEADING.split(plain)
+    return [("", parts[0]), *zip(parts[1::2], parts[2::2], strict=True)]
+
+
+def _heading_kept(heading: str, text: str) -> bool:
+    """Whether a line of `text` holds the heading's words, in order (articles aside)."""
+    words = [w for w in re.findall(r"\w+", _normalized(heading)) if w not in ("a", "an", "the")]
+    pattern = re.compile(r"(?m)^.*" + r"\W.*".join(rf"\b{re.escape(w)}\b" for w in words))
+    return pattern.search(_normalized_lines(text)) is not None
+
+
+def _normalized_lines(text: str) -> str:
+    """Lower case, emphasis markers gone, line breaks kept."""
+    return _EMPHASIS.sub(" ", text).lower()
+
+
+def _line_kept(line: str, body: str) -> bool:
+    """Whether a line of `body` holds at least 3/4 of `line`'s words of 4+ characters."""
+    wanted = set(_KEY_WORD.findall(line.lower()))
+    return any(
+        len(wanted & set(_KEY_WORD.findall(candidate.lower()))) >= 0.75 * len(wanted)
+        for candidate in body.split("\n")
+    )
+
+
+def test_the_fabric_sample_is_there():
+    """40 structured prompts, two of them with a line repeated under two headings."""
+    assert len(FABRIC) == 40
+    repeated = [row["id"] for row in FABRIC if _repeated_lines(row["prompt"])]
+    assert len(repeated) >= 2, repeated
+
+
+def _repeated_lines(text: str) -> dict[str, set[int]]:
+    """Lines of 25+ characters found in two or more sections: the sections they are in."""
+    where: dict[str, set[int]] = {}
+    for index, (_, body) in enumerate(_sections(text)):
+        for line in body.split("\n"):
+            if len(line.strip()) >= 25:
+                where.setdefault(line.strip(), set()).add(index)
+    return {line: sections for line, sections in where.items() if len(sections) > 1}
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_real_prompts_keep_headings_fences_and_repeats(level):
+    """Every heading, every fenced block byte for byte, and a cross-section repeat in each."""
+    failures = []
+    for row in FABRIC:
+        prompt, where = row["prompt"], f"{row['id']} at {level}"
+        out = refined(prompt, level)
+        for fence in _FENCE.finditer(prompt):
+            if fence.group("block") not in out:
+                failures.append(f"{where}: fenced block changed: {fence.group('block')[:60]!r}")
+        original = _sections(prompt)
+        for heading, _ in original[1:]:
+            if not _heading_kept(heading, out):
+                failures.append(f"{where}: heading lost: {heading!r}")
+        after = _sections(out)
+        if len(after) != len(original):
+            failures.append(f"{where}: {len(original) - 1} headings became {len(after) - 1}")
+            continue
+        for line, sections in _repeated_lines(prompt).items():
+            for index in sorted(sections):
+                if not _line_kept(line, after[index][1]):
+                    failures.append(f"{where}: {line!r} lost under {original[index][0]!r}")
+        if count_tokens(out) > count_tokens(prompt):
+            failures.append(f"{where}: longer than the prompt")
+    assert not failures, "\n".join(failures)
