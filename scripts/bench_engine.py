@@ -242,15 +242,21 @@ def _space(before: str, after: str) -> str:
 
 
 def word_diff(original: str, refined: str) -> str:
-    """Original -> refined as a word diff: [-removed-]{+added+}, unchanged text in full."""
+    """Original -> refined as a word diff: [-removed-]{+added+}, unchanged text in full.
+
+    Unchanged words keep the refined text's layout, except right after a change, where
+    the refined text's whitespace stands for the removed words' own.
+    """
     a, b = _words(original), _words(refined)
     matcher = difflib.SequenceMatcher(None, [w for _, w in a], [w for _, w in b], autojunk=False)
     out = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
+            out.append(a[i1][0] if out else _space(a[i1][0], b[j1][0]))
+            out.append(a[i1][1])
             out.extend(
                 _space(a[i][0], b[j][0]) + a[i][1]
-                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+                for i, j in zip(range(i1 + 1, i2), range(j1 + 1, j2), strict=True)
             )
             continue
         space = a[i1][0] if i1 < i2 else b[j1][0]
