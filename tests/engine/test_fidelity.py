@@ -2042,6 +2042,97 @@ ROLES = [
     ),
 ]
 
+# --- Symbols that carry the instruction: marks, emoji, arrows, comparison signs. --------------
+# Found by reading diffs: a mark the model must write or read is not decoration.
+SYMBOLS = [
+    case(
+        "sym-mark-if",
+        "Mark each claim ✅ if the source supports it and ❌ if it does not.",
+        ["mark each claim ✅ if [the] source supports it", "❌ if it does not"],
+    ),
+    case("sym-reply-with-marks", "Only reply with ✅ or ❌.", ["only reply with ✅ or ❌"]),
+    case(
+        "sym-thumbs",
+        "Rate each claim with 👍 if true and 👎 if false.",
+        ["rate each claim with 👍 if true and 👎 if false"],
+    ),
+    case(
+        "sym-warning-tip",
+        "Use ⚠️ before any warning and 💡 before any tip.",
+        ["use ⚠️ before any warning and 💡 before any tip"],
+    ),
+    case(
+        "sym-replace-check",
+        "Replace every ✓ with [x] in the checklist.",
+        ["replace every ✓ with", "in [the] checklist"],
+        exact=["✓ with [x]"],
+    ),
+    case(
+        "sym-prefix-colors",
+        "Prefix errors with 🔴 and warnings with 🟡.",
+        ["prefix errors with 🔴 and warnings with 🟡"],
+    ),
+    case(
+        "sym-stars",
+        "★★★★☆ means good; ★☆☆☆☆ means bad.",
+        ["★★★★☆ means good", "★☆☆☆☆ means bad"],
+    ),
+    case(
+        "sym-tool-list",
+        "Use these tools:\n- ✅ `xcode.BuildProject` for building\n"
+        "- ❌ `xcode.XcodeRead`: use `cat` instead",
+        ["✅ `xcode.BuildProject` for building", "❌ `xcode.XcodeRead`: use `cat` instead"],
+    ),
+    case(
+        "sym-good-bad-examples",
+        "Write commit subjects like these:\n✅ add email validation\n❌ add validation",
+        ["write commit subjects like these", "✅ add email validation", "❌ add validation"],
+    ),
+    case(
+        "sym-arrow",
+        "Convert Celsius → Fahrenheit for every reading.",
+        ["convert Celsius → Fahrenheit for every reading"],
+    ),
+    case(
+        "sym-arrow-chain",
+        "Draw the flow as A → B → C.",
+        ["draw [the] flow as A → B → C"],
+    ),
+    case(
+        "sym-le-ge",
+        "Keep each answer ≤ 100 words and each title ≥ 3 words.",
+        ["keep each answer ≤ 100 words and each title ≥ 3 words"],
+    ),
+    case(
+        "sym-ascii-compare",
+        "Use >= 2 sources and <= 5 sources.",
+        ["use >= 2 sources and <= 5 sources"],
+    ),
+    case("sym-plus-minus", "Return the price ± 5%.", ["return [the] price ± 5%"]),
+    case(
+        "sym-vs",
+        "Compare Google Ads vs. Meta Ads for this budget.",
+        ["compare Google Ads vs. Meta Ads for this budget"],
+    ),
+    case("sym-slash", "Answer with Yes/No only.", ["answer with Yes/No only"]),
+    case(
+        "sym-ampersand",
+        "Use & instead of and in titles.",
+        ["use & instead of and in titles"],
+    ),
+    case("sym-en-dash-range", "Summarize in 3–5 bullets.", ["summarize in 3–5 bullets"]),
+    case(
+        "sym-ratio",
+        "Give the ratio as 3:1 or 1:3.",
+        ["give [the] ratio as 3:1 or 1:3"],
+    ),
+    case(
+        "sym-not-equal",
+        "Flag every row where total ≠ sum of items.",
+        ["flag every row where total ≠ sum of items"],
+    ),
+]
+
 GROUPS = {
     "issue": ISSUE,
     "relations": RELATIONS,
@@ -2060,6 +2151,7 @@ GROUPS = {
     "wordy": WORDY,
     "relatives": RELATIVES,
     "roles": ROLES,
+    "symbols": SYMBOLS,
 }
 CASES = [c for group in GROUPS.values() for c in group]
 
