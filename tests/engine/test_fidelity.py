@@ -16,8 +16,9 @@ emphasis markers ignored):
 - a serial comma (", and", ", or") may go: it changes no instruction;
 - an `either(...)` tuple passes when any of its phrases survives (medium may shorten
   "in order to" to "to").
-`keep` must survive at every level, `full` at low and medium, `absent` at no level, and
-`exact` is a raw substring that must survive byte for byte at every level.
+`keep` must survive at every level, `full` at low and medium, `absent` at no level (a
+substring, or a regex built by `never()`, of the lower-cased text), and `exact` is a raw
+substring that must survive byte for byte at every level.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class Case:
     sentence: str
     keep: tuple[Phrase, ...]
     full: tuple[Phrase, ...] = ()
-    absent: tuple[str, ...] = ()
+    absent: tuple[str | re.Pattern[str], ...] = ()
     exact: tuple[str, ...] = ()
 
 
@@ -54,12 +55,17 @@ def either(*phrases: str) -> tuple[str, ...]:
     return phrases
 
 
+def never(regex: str) -> re.Pattern[str]:
+    """An `absent` entry matched as a regex on the lower-cased, whitespace-collapsed text."""
+    return re.compile(regex)
+
+
 def case(
     id: str,
     sentence: str,
     keep: tuple[Phrase, ...] | list[Phrase],
     full: tuple[Phrase, ...] | list[Phrase] = (),
-    absent: tuple[str, ...] | list[str] = (),
+    absent: tuple[str | re.Pattern[str], ...] | list[str | re.Pattern[str]] = (),
     exact: tuple[str, ...] | list[str] = (),
 ) -> Case:
     """Build a Case from lists or tuples."""
@@ -2042,6 +2048,72 @@ ROLES = [
     ),
 ]
 
+# --- Rewrites that must stay English and keep who does what (found by probing the engine). ---
+GRAMMAR = [
+    case(
+        "gram-ensure-you-able",
+        "Ensure that you are able to explain every step.",
+        ["ensure", either("able to explain every step", "can explain every step")],
+        full=["you"],
+    ),
+    case(
+        "gram-large-number-of-the",
+        "A large number of the tests are flaky; rerun them.",
+        [either("large number of [the] tests", "many of [the] tests"), "flaky", "rerun them"],
+        absent=["many the", "many tests"],
+    ),
+    case(
+        "gram-make-sure-not-to",
+        "Make sure not to include personal data.",
+        ["not", "include personal data"],
+        absent=["ensure not to", "ensure to"],
+    ),
+    case(
+        "gram-make-sure-to-not",
+        "Make sure to not include personal data.",
+        ["not", "include personal data"],
+        absent=["ensure to"],
+    ),
+    case(
+        "gram-always-make-sure-to",
+        "Always make sure to double-check the math.",
+        ["always", "double-check [the] math"],
+        absent=["ensure to"],
+    ),
+    case(
+        "gram-want-you-to-not",
+        "I want you to not explain anything.",
+        ["not explain anything"],
+        full=[either("do not explain anything", "don't explain anything", "you to not explain")],
+    ),
+    case(
+        "gram-thank-you-for",
+        "Thank you for your help!",
+        [],
+        absent=[never(r"(?<!thank you )(?<!thanks )for your help")],
+    ),
+    case(
+        "gram-goal-of-character",
+        "In this game, the player's goal is to escape the room.",
+        ["in this game", "player's goal", "to escape [the] room"],
+    ),
+    case(
+        "gram-my-task-your-task",
+        "My task is to write the code; your task is to review it.",
+        ["my task", "to write [the] code", "your task", "to review it"],
+    ),
+    case(
+        "gram-job-is-not-to",
+        "Your job is not to judge the user.",
+        ["not to judge [the] user"],
+    ),
+    case(
+        "gram-task-not-but",
+        "Your task is not to summarize but to critique.",
+        ["not to summarize but to critique"],
+    ),
+]
+
 # --- Symbols that carry the instruction: marks, emoji, arrows, comparison signs. --------------
 # Found by reading diffs: a mark the model must write or read is not decoration.
 SYMBOLS = [
@@ -2152,6 +2224,7 @@ GROUPS = {
     "relatives": RELATIVES,
     "roles": ROLES,
     "symbols": SYMBOLS,
+    "grammar": GRAMMAR,
 }
 CASES = [c for group in GROUPS.values() for c in group]
 
@@ -2207,6 +2280,13 @@ def _plain(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+def _found(absent: str | re.Pattern[str], text: str) -> bool:
+    """Whether an `absent` entry is in `text` (lower case, whitespace collapsed)."""
+    if isinstance(absent, str):
+        return _plain(absent) in _plain(text)
+    return absent.search(_plain(text)) is not None
+
+
 def _survives(phrase: Phrase, text: str, telegraphic: bool = False) -> bool:
     """Whether `phrase` (or any alternative of it) is in the normalized `text`."""
     alternatives = (phrase,) if isinstance(phrase, str) else phrase
@@ -2231,7 +2311,7 @@ def test_the_table_is_big_enough():
         for text in c.exact:
             assert text in c.sentence, (c.id, text)
         for text in c.absent:
-            assert _plain(text) not in _plain(c.sentence), (c.id, text)
+            assert not _found(text, c.sentence), (c.id, text)
 
 
 @pytest.mark.parametrize("context", CONTEXTS)
@@ -2243,7 +2323,7 @@ def test_the_instruction_survives(c, level, context):
     out = refined(source, level)
     required = c.keep + (c.full if level in ("low", "medium") else ())
     lost = [p for p in required if not _survives(p, out, telegraphic=level == "high")]
-    invented = [p for p in c.absent if _plain(p) in _plain(out)]
+    invented = [p for p in c.absent if _found(p, out)]
     changed = [t for t in c.exact if t not in out]
     stray = ["**"] if "**" in out and "**" not in source else []
     assert not (lost or invented or changed or stray), (
