@@ -1813,6 +1813,28 @@ MARKDOWN = [
     ),
 ]
 
+# Emphasis that is part of an output template is the format asked for, not markdown noise.
+MARKDOWN += [
+    case(
+        "md-bold-template",
+        "Format names as **First Last**.",
+        ["format names as"],
+        exact=["**First Last**"],
+    ),
+    case(
+        "md-bold-output-format",
+        "Output format: **Title** — one line summary.",
+        ["output format", "one line summary"],
+        exact=["**Title** —"],
+    ),
+    case(
+        "md-italic-template",
+        "Cite each book as *Title* (Author, Year).",
+        ["cite each book as"],
+        exact=["*Title* (Author, Year)"],
+    ),
+]
+
 # --- Wordy phrases: medium may shorten them, the meaning stays. ------------------------------
 WORDY = [
     case(
