@@ -17,7 +17,7 @@ CAP = "\ue002"
 _TIDY = (
     # (needle that must be present for the pattern to matter, pattern, replacement)
     (CAP, re.compile(r"\ue002[ \t]+"), CAP),
-    ("  ", re.compile(r"[ \t]{2,}"), " "),
+    ("  ", re.compile(r" {2,}"), " "),
     ("", re.compile(r"(?<=\S)[ \t]+(?=[,.;:!?](?:\s|$))", re.M), ""),
     ("", re.compile(r"(?<=[.!?:])[ \t]*[,;](?=[ \t]|$)", re.M), ""),
     (",", re.compile(r",[ \t]*(?=[,.;:!?])"), ""),

@@ -21,14 +21,33 @@ _DELIMITER_CELL = regex.compile(r"(?<=\|[ \t]*:?)-{4,}(?=:?[ \t]*(?:\||$))")
 _DELIMITER_ROW = regex.compile(r"^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*:?-*:?[ \t]*$")
 
 
+# "**First Last**", "**Title**": Title-cased words in bold are a template the model copies.
+_TEMPLATE = regex.compile(r"\p{Lu}\p{Ll}*(?:[ \t]+\p{Lu}\p{Ll}*)*")
+_LABEL_AFTER = regex.compile(r"[ \t]*:")
+
+
+def _decorative(text: str, match: regex.Match) -> bool:
+    """Say whether emphasis only stresses: a label opening a line, or words that are no template."""
+    label = match.start() == 0 or text[match.start() - 1] == "\n"
+    if label and (match.group(2).endswith(":") or _LABEL_AFTER.match(text, match.end())):
+        return True
+    return _TEMPLATE.fullmatch(match.group(2)) is None
+
+
 def plain_emphasis(lines: list[Line], removals: Removals) -> None:
-    """Drop bold/underline emphasis markers; the words stay."""
+    """Drop bold/underline emphasis markers that only stress; the words stay."""
 
     def plain(text: str, removals: Removals) -> str:
-        """Unwrap each **bold** and __underlined__ run."""
-        for match in _EMPHASIS.finditer(text):
+        """Unwrap each **bold** and __underlined__ run that is decoration."""
+
+        def unwrap(match: regex.Match) -> str:
+            """Keep a template's markers, drop a decoration's."""
+            if not _decorative(text, match):
+                return match.group(0)
             removals.add(match.group(1) * 2, "emphasis markers")
-        return _EMPHASIS.sub(r"\2", text)
+            return match.group(2)
+
+        return _EMPHASIS.sub(unwrap, text)
 
     edit_lines(lines, plain, removals)
 

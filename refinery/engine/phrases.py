@@ -35,6 +35,14 @@ class Phrase:
 _S = r"[ \t]+"  # words on one line: rules never join lines, so structure is kept
 _SUBJECT = r"(?= (?:the|a|an|you|your|it|its|this|these|those|all|each|every|no|there|they|we|i)\b)"
 
+# Words after which a quantity phrase keeps its "of" ("many of the tests").
+_DETERMINER = r"(?= (?:the|these|those|this|that|my|your|our|their|its|his|her|them|us|it)\b)"
+# Words that make "Ensure that you ..." a statement about the reader, not the task's verb.
+_AUXILIARY = (
+    r"(?:are|were|is|am|have|has|had|can|could|will|would|should|must|may|might|do|does|did|"
+    r"don't|cannot|can't|won't|not|also|get)\b"
+)
+
 # Verbs that make "Could you ..." a request for a task rather than a question.
 _TASK_VERBS = (
     "list|write|explain|summari[sz]e|describe|provide|give|create|help|generate|tell|translate|"
@@ -69,13 +77,17 @@ PHRASES: tuple[Phrase, ...] = (
     Phrase("politeness", LOW,
         r"i(?: would|'d|’d)? (?:really )?appreciate (?:it|your help)(?:[.!]|(?=[^\S\n]*(?:\n|$)))",
         "", "List the risks. I appreciate your help.", "List the risks."),
-    Phrase("politeness", LOW, r"thank you(?: (?:so|very) much)?(?: in advance)?[.!]?", "",
-        "List the risks. Thank you in advance!", "List the risks."),
-    Phrase("politeness", LOW, r"thanks(?: (?:so|a lot|in advance))?[.!]?", "",
-        "List the risks. Thanks!", "List the risks."),
-    Phrase("politeness", LOW, r"i (?:want|would like|need|'d like|’d like) you to", "",
+    # A whole sentence of thanks, with what it thanks for: "For your help!" alone means nothing.
+    Phrase("politeness", LOW,
+        r"thank you(?: (?:so|very) much)?(?: in advance)?(?: for [^.!?\n]{1,60})?[.!]?"
+        r"(?=\s|$)", "",
+        "List the risks. Thank you in advance for your help!", "List the risks.", initial=True),
+    Phrase("politeness", LOW,
+        r"thanks(?: (?:so much|a lot|in advance))?(?: for [^.!?\n]{1,60})?[.!]?(?=\s|$)", "",
+        "List the risks. Thanks!", "List the risks.", initial=True),
+    Phrase("politeness", LOW, r"i (?:want|would like|need|'d like|’d like) you to(?! not\b)", "",
         "I want you to list the risks.", "List the risks.", initial=True),
-    Phrase("politeness", LOW, r"i (?:want|would like|'d like|’d like) to ask you to", "",
+    Phrase("politeness", LOW, r"i (?:want|would like|'d like|’d like) to ask you to(?! not\b)", "",
         "I would like to ask you to list the risks.", "List the risks.", initial=True),
     # "Could you list..." is a request; "Would you recommend this event?" asks something.
     Phrase("politeness", LOW,
@@ -101,9 +113,11 @@ PHRASES: tuple[Phrase, ...] = (
     Phrase("meta-talk", LOW, r"in this (?:role|task|conversation|prompt),", "",
         "In this role, you answer questions about tax.", "You answer questions about tax.",
         initial=True),
-    Phrase("meta-talk", LOW, r"(?:make sure|ensure|be sure) (?:that )?you", "",
+    # Only before the verb of the task: "Ensure that you are able to" keeps its subject.
+    Phrase("meta-talk", LOW, r"(?:make sure|ensure|be sure) (?:that )?you(?! " + _AUXILIARY + r")",
+        "",
         "Make sure that you cite your sources.", "Cite your sources.", initial=True),
-    Phrase("meta-talk", LOW, r"be sure to", "", "Be sure to cite your sources.",
+    Phrase("meta-talk", LOW, r"be sure to(?! not\b)", "", "Be sure to cite your sources.",
         "Cite your sources.", initial=True),
     Phrase("meta-talk", LOW, r"(?:it is|it's) important to note that", "",
         "It is important to note that the data is old.", "The data is old.", initial=True),
@@ -152,18 +166,25 @@ PHRASES: tuple[Phrase, ...] = (
         "Ask questions with regard to the budget.", "Ask questions regarding the budget."),
     Phrase("wordy phrase", MEDIUM, r"on the subject of", "about",
         "Write a poem on the subject of love.", "Write a poem about love."),
+    # Before a determiner the quantity keeps its "of": "many of the tests", not "many the".
+    Phrase("wordy phrase", MEDIUM, r"a large number of" + _DETERMINER, "many of",
+        "Rerun a large number of the tests.", "Rerun many of the tests."),
     Phrase("wordy phrase", MEDIUM, r"a large number of", "many", "List a large number of ideas.",
         "List many ideas."),
+    Phrase("wordy phrase", MEDIUM, r"a great deal of" + _DETERMINER, "much of",
+        "Cut a great deal of the text.", "Cut much of the text."),
     Phrase("wordy phrase", MEDIUM, r"a great deal of", "much", "It needs a great deal of care.",
         "It needs much care."),
+    Phrase("wordy phrase", MEDIUM, r"a small number of" + _DETERMINER, "a few of",
+        "Give a small number of the examples.", "Give a few of the examples."),
     Phrase("wordy phrase", MEDIUM, r"a small number of", "a few",
         "Give a small number of examples.", "Give a few examples."),
-    Phrase("wordy phrase", MEDIUM, r"the majority of the", "most of the",
+    Phrase("wordy phrase", MEDIUM, r"the majority of" + _DETERMINER, "most of",
         "Fix the majority of the bugs.", "Fix most of the bugs."),
     Phrase("wordy phrase", MEDIUM, r"the majority of", "most",
         "Ask the majority of users.", "Ask most users."),
-    Phrase("wordy phrase", MEDIUM, r"a variety of", "various", "Use a variety of sources.",
-        "Use various sources."),
+    Phrase("wordy phrase", MEDIUM, r"a variety of(?!" + _DETERMINER[3:], "various",
+        "Use a variety of sources.", "Use various sources."),
     Phrase("wordy phrase", MEDIUM, r"(?<!\bbe )(is|are) able to", "can",
         "Say whether the model is able to answer.", "Say whether the model can answer."),
     Phrase("wordy phrase", MEDIUM, r"(?:has|have) the ability to", "can",
@@ -178,6 +199,11 @@ PHRASES: tuple[Phrase, ...] = (
         "Check every line."),
     Phrase("wordy phrase", MEDIUM, r"first and foremost", "first",
         "First and foremost, be accurate.", "First, be accurate."),
+    # "Make sure to X" is "X": "ensure to" is not English.
+    Phrase("wordy phrase", MEDIUM, r"(?:make|be) sure (?:not to|to not)", "do not",
+        "Make sure not to include personal data.", "Do not include personal data."),
+    Phrase("wordy phrase", MEDIUM, r"(?:make|be) sure to", "",
+        "Always make sure to double-check the math.", "Always double-check the math."),
     Phrase("wordy phrase", MEDIUM, r"make sure that|make sure", "ensure",
         "Make sure the output is valid JSON.", "Ensure the output is valid JSON."),
     Phrase("wordy phrase", MEDIUM, r"take into (?:account|consideration)|give consideration to",

@@ -17,7 +17,12 @@ _OPTIONAL_COMMA = regex.compile(
     regex.M,
 )
 _PICTOGRAPH = "\U0001f000-\U0001faff\u2600-\u27bf\u2b50\u2b55"
-_EMOJI = regex.compile(rf"[ \t]?[{_PICTOGRAPH}](?:[\ufe0f\u200d]|[{_PICTOGRAPH}])*")
+# Only emoji that trail a finished sentence are decoration ("Be brief. 🗺️"); one inside an
+# instruction is what it is about ("Mark it ✅ if true", "Reply with ✅ or ❌.").
+_EMOJI = regex.compile(
+    rf"(?<=[.!?:])[ \t]*[{_PICTOGRAPH}](?:[\ufe0f\u200d]|[ \t]*[{_PICTOGRAPH}])*[ \t]*$",
+    regex.M,
+)
 # A comma that closes a clause holding a negation or a limit bounds its scope.
 SCOPED_CLAUSE = regex.compile(
     r"(?i)(?<![\p{L}'’])(?:not|no|never|nor|none|nothing|cannot|without|only|except|unless|"

@@ -451,3 +451,67 @@ def test_the_level_examples_in_strategies_md_are_the_engines_output():
     assert [level for level, _, _ in rows] == list(LEVELS)
     for level, before, after in rows:
         assert refine(before, "UNIVERSAL", level).refined_text == after
+
+
+# Found by a blind read (seed 7): examples and templates are data the model imitates.
+EXAMPLE_SECTIONS = {
+    "heading": (
+        "## STEPS\n\n- Define the term in the output.\n\n## EXAMPLE OUTPUT\n\n"
+        "- STOCHASTIC PARROT: In machine learning, the term is a metaphor for the theory.\n\n"
+        "## OUTPUT INSTRUCTIONS\n\n- Use the format of the example.",
+        "- STOCHASTIC PARROT: In machine learning, the term is a metaphor for the theory.",
+    ),
+    "caps_label_with_end": (
+        "Output the coolest things to follow up on.\n\nFOLLOW-UP SECTION EXAMPLE\n\n"
+        "1. Definitely check out the new project because it's a new framework.\n"
+        "2. Check out the company because they might be a good sponsor.\n\n"
+        "END FOLLOW-UP SECTION EXAMPLE\n\nOUTPUT INSTRUCTIONS:\n\n1. Use the headers.",
+        "1. Definitely check out the new project because it's a new framework.\n"
+        "2. Check out the company because they might be a good sponsor.",
+    ),
+    "might_include": (
+        "Ask the attendees about the concert.\n\nQuestions might include:\n"
+        "- How did the live performance impact your experience?\n"
+        "- Would you recommend this event to others?\n\nRules:\n- Be brief.",
+        "- How did the live performance impact your experience?\n"
+        "- Would you recommend this event to others?",
+    ),
+    "eg_list": (
+        "List the core failures of the pitch.\nE.g.:\n"
+        "- Didn't properly differentiate the product from the competitors.\n"
+        "- Didn't push for the sale.",
+        "- Didn't properly differentiate the product from the competitors.\n"
+        "- Didn't push for the sale.",
+    ),
+    "few_shot_turns": (
+        "Classify the sentiment.\n\nExamples:\n\nInput:\nThe food is the best in the town.\n\n"
+        "Output:\nThe sentiment is positive.",
+        "Input:\nThe food is the best in the town.\n\nOutput:\nThe sentiment is positive.",
+    ),
+    "tab_separated_template": (
+        "Return the rows in this shape:\nDate\tTTR-C_days / Month Year\t81",
+        "Date\tTTR-C_days / Month Year\t81",
+    ),
+    "long_quote": (
+        'Analyse the interview like this example: "The person being interviewed is very '
+        "defensive about the legacy and is being aggressive towards the interviewer, which "
+        "suggests that the person is protecting the reputation built over the years of the "
+        "career, and that the questions about the past touch the parts of the story that the "
+        'person would rather the audience forget about in the end."',
+        '"The person being interviewed is very defensive about the legacy',
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLE_SECTIONS))
+@pytest.mark.parametrize("level", LEVELS)
+def test_examples_and_templates_are_kept_as_written(name, level):
+    """Text under a label that introduces examples or a template survives byte for byte."""
+    text, kept = EXAMPLE_SECTIONS[name]
+    assert kept in refine(text, "UNIVERSAL", level).refined_text
+
+
+def test_instructions_after_an_example_section_are_still_refined():
+    """The frozen run ends at the next label: what follows is refined as usual."""
+    text, _ = EXAMPLE_SECTIONS["heading"]
+    assert refine(text, "UNIVERSAL", "high").refined_text.endswith("- Use format of example.")
