@@ -1835,6 +1835,64 @@ MARKDOWN += [
     ),
 ]
 
+# Instructions that span sentences: a pronoun points back, a label set stays closed.
+SUBJECTS += [
+    case(
+        "subj-pronoun-chain",
+        "The user will send a file. It will contain a list of names. Sort it.",
+        ["user will send [a] file", "it will contain [a] list of names", "sort it"],
+    ),
+    case(
+        "subj-send-it-to-her",
+        "Read the report. Then summarize it for the CEO. Then send it to her.",
+        ["read [the] report", "summarize it for [the] CEO", "send it to her"],
+    ),
+    case(
+        "subj-greet-them-by-it",
+        "Ask the user for their name. Then greet them by it.",
+        ["ask [the] user for their name", "greet them by it"],
+    ),
+    case(
+        "subj-it-should-not",
+        "Write a poem. It should rhyme. It should not mention death.",
+        ["write [a] poem", "it should rhyme", "it should not mention death"],
+    ),
+]
+SCOPES += [
+    case(
+        "scope-one-of-labels",
+        "Output one of: positive, negative, neutral.",
+        ["output one of: positive, negative, neutral"],
+    ),
+    case(
+        "scope-at-most-two-of",
+        "Use at most two of the following tools: search, calculator, code.",
+        ["use at most two of [the] following tools: search, calculator, code"],
+    ),
+    case(
+        "scope-but-not",
+        "You can use search, but not code execution.",
+        ["you can use search", "but not code execution"],
+        full=["you can use search, but not code execution"],
+    ),
+    case(
+        "scope-only-when",
+        "Use search only when the answer depends on recent events.",
+        ["use search only when [the] answer depends on recent events"],
+    ),
+    case("scope-never-for", "Never use search for math.", ["never use search for math"]),
+    case(
+        "scope-true-or-false",
+        "Return true or false, nothing else.",
+        ["return true or false", "nothing else"],
+    ),
+    case(
+        "scope-if-you-cant",
+        "Answer the question. If you can't, say so.",
+        ["answer [the] question", "if you can't, say so"],
+    ),
+]
+
 # --- Wordy phrases: medium may shorten them, the meaning stays. ------------------------------
 WORDY = [
     case(
