@@ -2194,6 +2194,33 @@ GRAMMAR = [
     ),
 ]
 
+# A short equivalent keeps the tense of the phrase it replaces.
+GRAMMAR += [
+    case(
+        "gram-could-have-come-up",
+        "A human could have come up with that output in two hours.",
+        ["could have", either("come up with that output", "devised that output")],
+        absent=["have devise "],
+    ),
+    case(
+        "gram-has-come-up",
+        "The team has come up with a plan.",
+        ["team has", either("come up with [a] plan", "devised [a] plan")],
+        absent=["has devise "],
+    ),
+    case(
+        "gram-was-due-to-fact",
+        "It failed due to the fact that the cache was stale.",
+        ["it failed", either("due to [the] fact that", "because"), "cache", "stale"],
+    ),
+    case(
+        "gram-will-be-able",
+        "You will be able to export data.",
+        [either("you will be able to export data", "you will can")],
+        absent=["will can"],
+    ),
+]
+
 # --- Symbols that carry the instruction: marks, emoji, arrows, comparison signs. --------------
 # Found by reading diffs: a mark the model must write or read is not decoration.
 SYMBOLS = [
