@@ -135,6 +135,13 @@ def _deadline(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _warm() -> None:
+    """Load the encoder and compile the patterns before any call is timed."""
+    for level in LEVELS:
+        refine("Please summarize the **text** below in order to help: `x` [y](z).", level=level)
+
+
 def _check(text: str, level: str) -> None:
     """Refine `text` at `level`: no exception, a text back, within the bound."""
     started = time.perf_counter()
