@@ -215,7 +215,7 @@ PHRASES: tuple[Phrase, ...] = (
     Phrase("wordy phrase", MEDIUM,
         r"as well as(?! (?:possible|you|they|we|he|she|it|i|can|could|before|ever)\b)", "and",
         "List the risks as well as the benefits.", "List the risks and the benefits."),
-    Phrase("wordy phrase", MEDIUM, r"in (?:the|a) (?:form|format) of", "as",
+    Phrase("wordy phrase", MEDIUM, r"(?<!\b(?:is|are|be|was|were) )in (?:the|a) (?:form|format) of", "as",
         "Answer in the form of a table.", "Answer as a table."),
     Phrase("wordy phrase", MEDIUM, r"on a daily basis", "daily", "Check the logs on a daily basis.",
         "Check the logs daily."),

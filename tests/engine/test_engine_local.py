@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -515,3 +517,21 @@ def test_instructions_after_an_example_section_are_still_refined():
     """The frozen run ends at the next label: what follows is refined as usual."""
     text, _ = EXAMPLE_SECTIONS["heading"]
     assert refine(text, "UNIVERSAL", "high").refined_text.endswith("- Use format of example.")
+
+
+def test_the_strategy_examples_in_strategies_md_are_the_engines_output():
+    """Each row of docs/STRATEGIES.md's strategy table is what that strategy gives."""
+    document = (Path(__file__).resolve().parents[2] / "docs" / "STRATEGIES.md").read_text()
+    rows = re.findall(
+        r"^\| ([A-Z]+) \| (low|medium|high) \| `([^`]+)` \| `([^`]+)` \|$", document, re.M
+    )
+    assert {strategy for strategy, *_ in rows} == set(STRATEGIES)
+    for strategy, level, before, after in rows:
+        assert refine(before, strategy, level).refined_text == after
+
+
+def test_the_rule_tables_in_strategies_md_are_up_to_date():
+    """The generated rule tables match the engine's tables (scripts/strategies_doc.py)."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "strategies_doc.py"
+    result = subprocess.run([sys.executable, str(script), "--check"], check=False)
+    assert result.returncode == 0, "run: python scripts/strategies_doc.py"
