@@ -2221,6 +2221,109 @@ GRAMMAR += [
     ),
 ]
 
+# --- Meta-talk and politeness: only the talk goes, never the task (found by probing). -------
+META = [
+    case(
+        "meta-important-to-user",
+        "It is important to the user that replies are short.",
+        ["important to [the] user", "replies", "short"],
+    ),
+    case(
+        "meta-important-to-me",
+        "It's important to me that you are honest.",
+        ["important to me", "you", "honest"],
+    ),
+    case(
+        "meta-thanks-to",
+        "Thanks to the cache, answers are fast.",
+        ["thanks to [the] cache", "answers", "fast"],
+    ),
+    case(
+        "meta-can-you-question",
+        "Can you write in Japanese? Answer yes or no.",
+        ["can you write in Japanese?", "answer yes or no"],
+    ),
+    case(
+        "meta-could-you-before",
+        "Could you translate legal documents before? Tell me honestly.",
+        ["could you translate legal documents before?", "tell me honestly"],
+    ),
+    case(
+        "meta-remember-that-number",
+        "Remember that number for later.",
+        ["remember that number for later"],
+    ),
+    case("meta-note-that-down", "Note that down in the log.", ["note that down in [the] log"]),
+    case(
+        "meta-make-sure-you-and",
+        "Make sure you and the client agree on the scope.",
+        [either("make sure", "ensure"), "you and [the] client agree on [the] scope"],
+    ),
+    case(
+        "meta-want-you-to-be",
+        "I want you to be honest with me.",
+        ["honest with me"],
+        full=["be honest with me"],
+        absent=["act as"],
+    ),
+    case(
+        "meta-need-you-to-be",
+        "I need you to be concise.",
+        ["concise"],
+        full=["be concise"],
+        absent=["act as"],
+    ),
+    case(
+        "meta-like-you-to-become",
+        "I would like you to become more formal over time.",
+        ["become more formal over time"],
+        absent=["act as"],
+    ),
+    case(
+        "meta-want-you-to-play",
+        "I want you to play chess with me.",
+        ["play chess with me"],
+        absent=["act as"],
+    ),
+    case(
+        "meta-purpose-of-prompt",
+        "The purpose of this prompt is to test you.",
+        [either("purpose of this prompt [is] to test you", "this prompt tests you")],
+    ),
+    case(
+        "meta-goal-of-the-game",
+        "In this game the player guesses a word. The goal is to guess it in six tries.",
+        ["player guesses [a] word", "goal [is] to guess it in six tries"],
+    ),
+    case(
+        "meta-want-to-have-ability",
+        "Users want to have the ability to export data.",
+        [
+            "users want to",
+            either("have [the] ability to export data", "be able to export data"),
+        ],
+        absent=["to can"],
+    ),
+    case(
+        "meta-should-have-ability",
+        "The app should have the ability to export data.",
+        ["app should", either("have [the] ability to export data", "be able to export data")],
+        absent=["should can"],
+    ),
+    case(
+        "meta-must-have-ability",
+        "You must have the ability to explain your reasoning.",
+        [
+            "you must",
+            either(
+                "have [the] ability to explain [your] reasoning",
+                "be able to explain [your] reasoning",
+            ),
+        ],
+        absent=["must can"],
+    ),
+]
+
 # --- Symbols that carry the instruction: marks, emoji, arrows, comparison signs. --------------
 # Found by reading diffs: a mark the model must write or read is not decoration.
 SYMBOLS = [
@@ -2332,6 +2435,7 @@ GROUPS = {
     "roles": ROLES,
     "symbols": SYMBOLS,
     "grammar": GRAMMAR,
+    "meta": META,
 }
 CASES = [c for group in GROUPS.values() for c in group]
 
