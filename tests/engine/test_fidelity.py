@@ -2324,6 +2324,68 @@ META = [
     ),
 ]
 
+# A short equivalent must mean the same in its sentence, not only on its own (found by probing).
+WORDY_IN_CONTEXT = [
+    case(
+        "ctx-as-well-as-comparison",
+        "Write French as well as a native speaker would.",
+        ["write French as well as [a] native speaker would"],
+    ),
+    case(
+        "ctx-in-the-format-of",
+        "Keep the data in the format of the input.",
+        ["keep [the] data", either("in [the] format of [the] input", "in [the] input's format")],
+    ),
+    case(
+        "ctx-summary-of-at-most",
+        "Provide a summary of at most 50 words.",
+        ["summary of at most 50 words"],
+    ),
+    case(
+        "ctx-description-of-no-more",
+        "Give a description of no more than two sentences.",
+        ["description of no more than two sentences"],
+    ),
+    case(
+        "ctx-explanation-of-sentences",
+        "Provide an explanation of three sentences or fewer.",
+        ["explanation of three sentences or fewer"],
+    ),
+    case(
+        "ctx-all-in-addition-to",
+        "List all costs in addition to the rent.",
+        [
+            "list all costs",
+            either("in addition to [the] rent", "as well as [the] rent", "including [the] rent"),
+        ],
+        absent=["besides"],
+    ),
+    case(
+        "ctx-say-please",
+        "Teach the child to say please and thank you.",
+        ["teach [the] child to say please and thank you"],
+    ),
+    case(
+        "ctx-end-with-please", "End every request with please.", ["end every request with please"]
+    ),
+    case(
+        "ctx-respond-kindly",
+        "Respond kindly to angry customers.",
+        ["respond kindly to angry customers"],
+    ),
+    case(
+        "ctx-treat-kindly",
+        "Treat every user kindly, even rude ones.",
+        ["treat every user kindly", "even rude ones"],
+    ),
+    case(
+        "ctx-remember-that-colon",
+        "Remember that: you are a pirate.",
+        ["you are [a] pirate"],
+        absent=[never(r"(?:^|[.!?] ):")],
+    ),
+]
+
 # --- Symbols that carry the instruction: marks, emoji, arrows, comparison signs. --------------
 # Found by reading diffs: a mark the model must write or read is not decoration.
 SYMBOLS = [
@@ -2436,6 +2498,7 @@ GROUPS = {
     "symbols": SYMBOLS,
     "grammar": GRAMMAR,
     "meta": META,
+    "wordy_in_context": WORDY_IN_CONTEXT,
 }
 CASES = [c for group in GROUPS.values() for c in group]
 
