@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from refinery.engine.local import refine
+from refinery.engine.local import STRATEGIES, refine
 from refinery.engine.tokens import count_tokens
 
 LEVELS = ("low", "medium", "high")
@@ -2521,9 +2521,9 @@ _EMPHASIS = re.compile(r"\*|(?<!\w)_+|_+(?!\w)")
 
 
 @cache
-def refined(text: str, level: str) -> str:
-    """The refined text, once per input and level."""
-    return refine(text, "UNIVERSAL", level).refined_text
+def refined(text: str, level: str, strategy: str = "UNIVERSAL") -> str:
+    """The refined text, once per input, level and strategy."""
+    return refine(text, strategy, level).refined_text
 
 
 def _normalized(text: str) -> str:
@@ -2588,6 +2588,17 @@ def test_the_table_is_big_enough():
             assert not _found(text, c.sentence), (c.id, text)
 
 
+def _problems(c: Case, source: str, out: str, level: str) -> list[str]:
+    """What `out`, refined from `source` at `level`, lost or invented of case `c`."""
+    required = c.keep + (c.full if level in ("low", "medium") else ())
+    problems = [f"lost {p!r}" for p in required if not _survives(p, out, level == "high")]
+    problems += [f"invented {p!r}" for p in c.absent if _found(p, out)]
+    problems += [f"changed {t!r}" for t in c.exact if t not in out]
+    if "**" in out and "**" not in source:
+        problems.append("a stray '**'")
+    return problems
+
+
 @pytest.mark.parametrize("context", CONTEXTS)
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("c", CASES, ids=_case_id)
@@ -2595,15 +2606,79 @@ def test_the_instruction_survives(c, level, context):
     """What the sentence asks is still asked at this level."""
     source = in_context(c.sentence, context)
     out = refined(source, level)
-    required = c.keep + (c.full if level in ("low", "medium") else ())
-    lost = [p for p in required if not _survives(p, out, telegraphic=level == "high")]
-    invented = [p for p in c.absent if _found(p, out)]
-    changed = [t for t in c.exact if t not in out]
-    stray = ["**"] if "**" in out and "**" not in source else []
-    assert not (lost or invented or changed or stray), (
-        f"\n  input:   {source!r}\n  refined: {out!r}\n  lost: {lost}\n  invented: "
-        f"{invented + stray}\n  not byte for byte: {changed}"
-    )
+    problems = _problems(c, source, out, level)
+    assert not problems, f"\n  input:   {source!r}\n  refined: {out!r}\n  " + "\n  ".join(problems)
+
+
+# DEEPSEEK drops chain-of-thought cues (its models reason anyway): the cue goes, whole.
+STRATEGY_CASES = [
+    (
+        "DEEPSEEK",
+        case(
+            "ds-reasoning-before",
+            "Show your reasoning before the final answer.",
+            [],
+            absent=[never(r"(?:^|[.!?] )before (?:the )?final answer")],
+        ),
+    ),
+    (
+        "DEEPSEEK",
+        case(
+            "ds-think-about-each",
+            "Think step by step about each option, then pick one.",
+            ["each option", "then pick one"],
+            absent=[never(r"(?:^|[.!?] )about each option")],
+        ),
+    ),
+    (
+        "DEEPSEEK",
+        case(
+            "ds-explain-in-answer",
+            "Solve it. Explain your reasoning step by step in the answer.",
+            ["solve it"],
+            absent=[never(r"(?:^|[.!?] )in (?:the )?answer")],
+        ),
+    ),
+    (
+        "DEEPSEEK",
+        case(
+            "ds-deep-breath-and",
+            "Take a deep breath and relax the user before answering.",
+            ["relax [the] user before answering"],
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize(("strategy", "c"), STRATEGY_CASES, ids=[c.id for _, c in STRATEGY_CASES])
+def test_a_strategy_rule_keeps_the_instruction(strategy, c, level, context):
+    """A strategy's own rules remove what they target and leave no fragment behind."""
+    source = in_context(c.sentence, context)
+    out = refined(source, level, strategy)
+    problems = _problems(c, source, out, level)
+    assert not problems, f"\n  input:   {source!r}\n  refined: {out!r}\n  " + "\n  ".join(problems)
+
+
+# A case whose kept phrase is what a strategy exists to remove (its own cases cover it).
+EXEMPT = {("DEEPSEEK", "purpose-think-about-how")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("strategy", [s for s in STRATEGIES if s != "UNIVERSAL"])
+def test_every_strategy_keeps_every_case(strategy):
+    """The whole table, alone, at every level, under each other strategy."""
+    failures = []
+    for c in CASES:
+        if (strategy, c.id) in EXEMPT:
+            continue
+        for level in LEVELS:
+            out = refined(c.sentence, level, strategy)
+            problems = _problems(c, c.sentence, out, level)
+            if problems:
+                failures.append(f"{c.id} at {level}: {out!r}: {'; '.join(problems)}")
+    assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:40])
 
 
 @pytest.mark.parametrize("level", LEVELS)
