@@ -2386,6 +2386,31 @@ WORDY_IN_CONTEXT = [
     ),
 ]
 
+# A letter that names something is not an article (found by probing high).
+LETTERS = [
+    case(
+        "letter-let-a-be",
+        "Let a be the first number and b the second.",
+        ["let a be [the] first number and b [the] second"],
+    ),
+    case("letter-type-a", "Type the letter a to accept.", ["type [the] letter a to accept"]),
+    case(
+        "letter-answer-is-a",
+        "If the answer is a, explain why.",
+        ["if [the] answer is a, explain why"],
+    ),
+    case(
+        "letter-options",
+        "Label the options a, b and c.",
+        ["label [the] options a, b and c"],
+    ),
+    case(
+        "letter-mark-with-x",
+        "Mark the correct answer with an x.",
+        ["mark [the] correct answer with an x"],
+    ),
+]
+
 # --- Symbols that carry the instruction: marks, emoji, arrows, comparison signs. --------------
 # Found by reading diffs: a mark the model must write or read is not decoration.
 SYMBOLS = [
@@ -2499,6 +2524,7 @@ GROUPS = {
     "grammar": GRAMMAR,
     "meta": META,
     "wordy_in_context": WORDY_IN_CONTEXT,
+    "letters": LETTERS,
 }
 CASES = [c for group in GROUPS.values() for c in group]
 
