@@ -2759,6 +2759,53 @@ def test_a_sentence_repeated_under_two_tool_headings_is_kept_in_both(level):
     assert _survives("find recent facts", first) and _survives("execute Python", second), out
 
 
+# A rule repeated for each labelled item governs that item: however the items are labelled.
+LABELLED = {
+    "bold-labels": (
+        "**search_web**: Use this tool to find facts. Call it at most once.\n\n"
+        "**run_code**: Use this tool to run Python. Call it at most once.",
+        ["search_web", "run_code"],
+        "call it at most once",
+    ),
+    "colon-labels": (
+        "Tool A: Returns JSON. Do not call it twice.\nTool B: Returns XML. Do not call it twice.",
+        ["Tool A", "Tool B"],
+        "do not call it twice",
+    ),
+    "list-items": (
+        "- `search`: finds pages. Never pass personal data.\n"
+        "- `fetch`: downloads a page. Never pass personal data.",
+        ["`search`", "`fetch`"],
+        "never pass personal data",
+    ),
+    "numbered-steps": (
+        "1. Read the question. Answer it in one line.\n"
+        "2. Read the follow-up. Answer it in one line.",
+        ["question", "follow-up"],
+        "answer it in one line",
+    ),
+    "paragraphs": (
+        "When the user sends code, review it. Be brief.\n\n"
+        "When the user sends prose, edit it. Be brief.",
+        ["sends code", "sends prose"],
+        "be brief",
+    ),
+}
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("name", list(LABELLED))
+def test_a_rule_repeated_for_each_labelled_item_is_kept_for_each(name, level):
+    """The same sentence after two labels stays after both: it governs a different item."""
+    text, labels, rule = LABELLED[name]
+    out = refined(text, level)
+    lowered = _normalized_lines(out)
+    starts = [lowered.find(label.lower()) for label in labels]
+    assert all(start >= 0 for start in starts) and starts == sorted(starts), repr(out)
+    for start, end in zip(starts, [*starts[1:], len(lowered)], strict=True):
+        assert _survives(rule, lowered[start:end], level == "high"), repr(out)
+
+
 @pytest.mark.parametrize("level", LEVELS)
 def test_a_sentence_repeated_under_two_sections_is_kept_in_both(level):
     """A rule under STEPS and again under OUTPUT INSTRUCTIONS stays in both sections."""
