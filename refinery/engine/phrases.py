@@ -37,19 +37,17 @@ _SUBJECT = r"(?= (?:the|a|an|you|your|it|its|this|these|those|all|each|every|no|
 
 # Words after which a quantity phrase keeps its "of" ("many of the tests").
 _DETERMINER = r"(?= (?:the|these|those|this|that|my|your|our|their|its|his|her|them|us|it)\b)"
+# What follows "important to" when it names who cares, not what to do.
+_NOT_A_VERB = (
+    r"(?:me|us|you|him|her|them|the|a|an|my|our|your|their|his|its|this|that|these|those|"
+    r"everyone|everybody|all|users?|customers?|clients?|people)\b"
+)
 # Words that make "Ensure that you ..." a statement about the reader, not the task's verb.
 _AUXILIARY = (
     r"(?:are|were|is|am|have|has|had|can|could|will|would|should|must|may|might|do|does|did|"
-    r"don't|cannot|can't|won't|not|also|get)\b"
+    r"don't|cannot|can't|won't|not|also|get|and|or|both|all|yourself)\b"
 )
 
-# Verbs that make "Could you ..." a request for a task rather than a question.
-_TASK_VERBS = (
-    "list|write|explain|summari[sz]e|describe|provide|give|create|help|generate|tell|translate|"
-    "review|check|analy[sz]e|suggest|make|draft|find|show|rewrite|edit|correct|fix|compare|"
-    "outline|propose|design|plan|calculate|convert|identify|evaluate|improve|prepare|recommend|"
-    "send|share|format|rank|sort|name|define|proofread|act|pretend"
-)
 
 # Order matters within a level: longer, more specific phrases first.
 # fmt: off
@@ -60,7 +58,8 @@ PHRASES: tuple[Phrase, ...] = (
         r" (?:act|behave|serve|function|pretend) as",
         "Act as", "I want you to act as a travel guide.", "Act as a travel guide."),
     Phrase("wordy role opener", LOW,
-        r"i (?:want|would like|need|'d like|’d like) you to (?:be|become|play(?: the role of)?)",
+        r"i (?:want|would like|need|'d like|’d like) you to"
+        r" (?:(?:be|become)(?= (?:a|an|my|our)\b)|play the role of)",
         "Act as", "I want you to play the role of a tutor.", "Act as a tutor."),
     Phrase("filler", LOW, r"(?:basically|needless to say|simply put|as a matter of fact),?", "",
         "Basically, list the risks.", "List the risks.", initial=True),
@@ -68,8 +67,14 @@ PHRASES: tuple[Phrase, ...] = (
         "Moreover, list the risks.", "List the risks.", initial=True),
     Phrase("politeness", LOW, r"(?:could|would|can|will) you please", "",
         "Could you please list the risks?", "List the risks?"),
-    Phrase("politeness", LOW, r"please|kindly", "",
-        "Please list the risks and kindly explain each.", "List the risks and explain each."),
+    # "say please and thank you", "respond kindly": the word is the task there.
+    # "say please and thank you", "end with please": there the word is the task.
+    Phrase("politeness", LOW, r"(?<!\b(?:say|saying|with|word) )please(?= \p{Ll})", "",
+        "Please list the risks and please explain each.", "List the risks and explain each."),
+    Phrase("politeness", LOW, r"(?<![^,\s])(?<![^,\s][ \t])please(?=[.!?])", "",
+        "List the risks, please.", "List the risks."),
+    Phrase("politeness", LOW, r"kindly", "",
+        "Kindly list the risks.", "List the risks.", initial=True),
     # Only the speaker's own thanks: "customers appreciate it when..." is content.
     Phrase("politeness", LOW,
         r"i(?: would|'d|’d)? (?:really )?appreciate (?:it )?if you (?:could|would|can)", "",
@@ -79,21 +84,17 @@ PHRASES: tuple[Phrase, ...] = (
         "", "List the risks. I appreciate your help.", "List the risks."),
     # A whole sentence of thanks, with what it thanks for: "For your help!" alone means nothing.
     Phrase("politeness", LOW,
-        r"thank you(?: (?:so|very) much)?(?: in advance)?(?: for [^.!?\n]{1,60})?[.!]?"
-        r"(?=\s|$)", "",
+        r"thank you(?: (?:so|very) much)?(?: in advance)?(?: for [^.!?\n]{1,60})?"
+        r"(?:[.!]|(?=[ \t]*(?:\n|$)))", "",
         "List the risks. Thank you in advance for your help!", "List the risks.", initial=True),
     Phrase("politeness", LOW,
-        r"thanks(?: (?:so much|a lot|in advance))?(?: for [^.!?\n]{1,60})?[.!]?(?=\s|$)", "",
+        r"thanks(?: (?:so much|a lot|in advance))?(?: for [^.!?\n]{1,60})?(?:[.!]|(?=[ \t]*(?:\n|$)))",
+        "",
         "List the risks. Thanks!", "List the risks.", initial=True),
     Phrase("politeness", LOW, r"i (?:want|would like|need|'d like|’d like) you to(?! not\b)", "",
         "I want you to list the risks.", "List the risks.", initial=True),
     Phrase("politeness", LOW, r"i (?:want|would like|'d like|’d like) to ask you to(?! not\b)", "",
         "I would like to ask you to list the risks.", "List the risks.", initial=True),
-    # "Could you list..." is a request; "Would you recommend this event?" asks something.
-    Phrase("politeness", LOW,
-        r"(?:can|could) you(?= (?:" + _TASK_VERBS + r")\b)",
-        "", "Could you list the risks?", "List the risks?", initial=True),
-    # A hedge about the speaker's own statement; "I believe in" and "I think about" are content.
     Phrase("hedge", LOW, r"i (?:think|believe|guess|feel|suspect) that", "",
         "I think that the tone is too formal.", "The tone is too formal.", initial=True),
     Phrase("hedge", LOW, r"(?:of course|obviously|needless to say),", "",
@@ -106,10 +107,6 @@ PHRASES: tuple[Phrase, ...] = (
     Phrase("meta-talk", LOW,
         r"your (?:main |primary |first )?(?:task|job|goal|role|mission|objective) (?:here )?is to",
         "", "Your task is to summarize the text.", "Summarize the text.", initial=True),
-    Phrase("meta-talk", LOW,
-        r"the (?:main |primary )?(?:goal|aim|purpose|objective)"
-        r" (?:of this (?:prompt|task|exercise) )?is to",
-        "", "The goal of this task is to summarize the text.", "Summarize the text.", initial=True),
     Phrase("meta-talk", LOW, r"in this (?:role|task|conversation|prompt),", "",
         "In this role, you answer questions about tax.", "You answer questions about tax.",
         initial=True),
@@ -121,11 +118,11 @@ PHRASES: tuple[Phrase, ...] = (
         "Cite your sources.", initial=True),
     Phrase("meta-talk", LOW, r"(?:it is|it's) important to note that", "",
         "It is important to note that the data is old.", "The data is old.", initial=True),
-    Phrase("meta-talk", LOW, r"(?:it is|it's) important to", "",
+    Phrase("meta-talk", LOW, r"(?:it is|it's) important to(?! " + _NOT_A_VERB + r")", "",
         "It is important to check the units.", "Check the units.", initial=True),
     Phrase("meta-talk", LOW, r"(?:it is|it's) important that", "ensure",
         "It is important that the answer is short.", "Ensure the answer is short.", initial=True),
-    Phrase("meta-talk", LOW, r"(?:note|remember|keep in mind|bear in mind) that", "",
+    Phrase("meta-talk", LOW, r"(?:note|remember|keep in mind|bear in mind) that" + _SUBJECT, "",
         "Remember that the user is a child.", "The user is a child.", initial=True),
     Phrase("meta-talk", LOW,
         r"(?:as|like) (?:i )?(?:mentioned|said|stated) (?:above|before|earlier),?", "",
@@ -187,14 +184,13 @@ PHRASES: tuple[Phrase, ...] = (
         "Use a variety of sources.", "Use various sources."),
     Phrase("wordy phrase", MEDIUM, r"(?<!\bbe )(is|are) able to", "can",
         "Say whether the model is able to answer.", "Say whether the model can answer."),
-    Phrase("wordy phrase", MEDIUM, r"(?:has|have) the ability to", "can",
+    Phrase("wordy phrase", MEDIUM, r"(?<!\b(?:to|should|must|would|could|will|might|may|can|shall) )(?:has|have) the ability to",
+        "can",
         "Say whether the model has the ability to answer.", "Say whether the model can answer."),
     Phrase("wordy phrase", MEDIUM, r"prior to", "before", "Read the rules prior to answering.",
         "Read the rules before answering."),
     Phrase("wordy phrase", MEDIUM, r"subsequent to", "after", "Summarize subsequent to reading.",
         "Summarize after reading."),
-    Phrase("wordy phrase", MEDIUM, r"in addition to", "besides",
-        "In addition to the summary, list the risks.", "Besides the summary, list the risks."),
     Phrase("wordy phrase", MEDIUM, r"each and every", "every", "Check each and every line.",
         "Check every line."),
     Phrase("wordy phrase", MEDIUM, r"first and foremost", "first",
@@ -208,14 +204,12 @@ PHRASES: tuple[Phrase, ...] = (
         "Make sure the output is valid JSON.", "Ensure the output is valid JSON."),
     Phrase("wordy phrase", MEDIUM, r"take into (?:account|consideration)|give consideration to",
         "consider", "Take into account the budget.", "Consider the budget."),
-    Phrase("wordy phrase", MEDIUM, r"come up with", "devise", "Come up with three names.",
+    # "has come up with" is a participle; "devise" would change the tense.
+    Phrase("wordy phrase", MEDIUM, r"(?<!\b(?:have|has|had|having|'ve|’ve) )come up with", "devise", "Come up with three names.",
         "Devise three names."),
     Phrase("wordy phrase", MEDIUM, r"until such time as", "until",
         "Wait until such time as the user answers.", "Wait until the user answers."),
-    Phrase("wordy phrase", MEDIUM,
-        r"as well as(?! (?:possible|you|they|we|he|she|it|i|can|could|before|ever)\b)", "and",
-        "List the risks as well as the benefits.", "List the risks and the benefits."),
-    Phrase("wordy phrase", MEDIUM, r"(?<!\b(?:is|are|be|was|were) )in (?:the|a) (?:form|format) of", "as",
+    Phrase("wordy phrase", MEDIUM, r"(?<!\b(?:is|are|be|was|were) )in (?:the|a) (?:form|format) of(?= an?\b)", "as",
         "Answer in the form of a table.", "Answer as a table."),
     Phrase("wordy phrase", MEDIUM, r"on a daily basis", "daily", "Check the logs on a daily basis.",
         "Check the logs daily."),
@@ -242,22 +236,23 @@ PHRASES: tuple[Phrase, ...] = (
         "It uses the data."),
     Phrase("wordy phrase", MEDIUM, r"utilizing|utilising", "using", "Answer utilizing the data.",
         "Answer using the data."),
-    Phrase("wordy phrase", MEDIUM, r"(?:provide|give) a summary of", "summarize",
+    Phrase("wordy phrase", MEDIUM, r"(?:provide|give) a summary of" + _DETERMINER, "summarize",
         "Provide a summary of the text.", "Summarize the text."),
-    Phrase("wordy phrase", MEDIUM, r"(?:provide|give) a description of", "describe",
+    Phrase("wordy phrase", MEDIUM, r"(?:provide|give) a description of" + _DETERMINER, "describe",
         "Give a description of the product.", "Describe the product."),
-    Phrase("wordy phrase", MEDIUM, r"(?:provide|give) an explanation of", "explain",
+    Phrase("wordy phrase", MEDIUM, r"(?:provide|give) an explanation of" + _DETERMINER, "explain",
         "Provide an explanation of the error.", "Explain the error."),
     Phrase("legal-sensitive phrase", MEDIUM, r"any and all", "all",
         "Remove any and all duplicates.", "Remove all duplicates."),
     # DEEPSEEK: its reasoning models think on their own; chain-of-thought cues are redundant.
+    # Only a whole sentence of cue: "Show your reasoning before the answer" asks for output.
     Phrase("reasoning cue", MEDIUM,
-        r"(?:let's|let us|please) think (?:about (?:it|this) )?step[ -]by[ -]step[.:]?"
-        r"|think (?:about (?:it|this) )?step[ -]by[ -]step(?: before (?:answering|you answer))?"
-        r"[.:]?|take a deep breath(?: and)?[.,]?"
-        r"|show your (?:reasoning|thinking|chain of thought)[.]?"
-        r"|explain your reasoning step[ -]by[ -]step[.]?",
-        "", "Solve 3x + 5 = 20. Let's think step by step.", "Solve 3x + 5 = 20."),
+        r"(?:(?:let's|let us|please) think|think) (?:about (?:it|this) )?step[ -]by[ -]step"
+        r"(?: before (?:answering|you answer))?(?:[.:!]|(?=[ \t]*(?:\n|$)))",
+        "", "Solve 3x + 5 = 20. Let's think step by step.", "Solve 3x + 5 = 20.", initial=True),
+    Phrase("reasoning cue", MEDIUM,
+        r"take a deep breath(?:[.!]|(?=[ \t]*(?:\n|$)))|take a deep breath and",
+        "", "Take a deep breath and solve 3x + 5 = 20.", "Solve 3x + 5 = 20.", initial=True),
     # -- high: telegraphic.
     Phrase("telegraphic", HIGH,
         r"there (?:is|are)(?= (?:no|a|an|the|some|any|many|few|several|more|fewer|two|three)\b"
@@ -330,7 +325,7 @@ def _dispatch(level: str, strategy: str):
     by_word: dict[str, list[int]] = {}
     for index, rule in enumerate(rules):
         for word in vocabulary:
-            if rule.pattern.match(word + " ", partial=True) or rule.pattern.match(word + ","):
+            if any(rule.pattern.match(word + end, partial=True) for end in " ,."):
                 by_word.setdefault(word, []).append(index)
     compiled = {
         word: regex.compile(

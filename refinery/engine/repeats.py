@@ -1,4 +1,4 @@
-"""Exact repeats inside one section: a sentence said twice under one heading is said once."""
+"""Exact repeats inside one paragraph: a sentence said twice in a row of prose is said once."""
 
 from __future__ import annotations
 
@@ -16,22 +16,20 @@ _KEY_WORD = regex.compile(r"\w+")
 def drop_repeated_sentences(
     lines: list[Line], removals: Removals, unmask: Callable[[str], str]
 ) -> None:
-    """Remove a sentence said before word for word in the same section, keeping the last one.
+    """Remove a sentence said before word for word in the same paragraph, keeping the last one.
 
-    A heading starts a new section: the same sentence under two headings (two tools'
-    descriptions, say) governs two different things and stays in both.
+    Only within one paragraph: the same sentence under two headings, after two labels or in
+    two list items ("**search**: ... Call it at most once." and "**fetch**: ... Call it at
+    most once.") governs a different thing each time and stays in both.
     """
     last_seen: dict[tuple[int, str], tuple[int, int]] = {}
     sentences: list[list[tuple[str, tuple[int, str]]]] = []
-    section = 0
     for line_index, line in enumerate(lines):
-        if line.kind == "heading":
-            section += 1
         parts = _SENTENCE.split(line.content) if line.kind == "paragraph" and line.english else []
         keyed = []
         for part_index, part in enumerate(parts):
             words = _KEY_WORD.findall(unmask(part).lower())
-            key = (section, " ".join(words))
+            key = (line_index, " ".join(words))
             keyed.append((part, key))
             if len(words) >= 4:
                 last_seen[key] = (line_index, part_index)

@@ -102,6 +102,16 @@ KEEPS: tuple[Keep, ...] = (
         "at a time, to a child and to an expert",
     ),
     Keep(
+        frozenset({"a", "an"}),
+        _after(
+            r"[ \t]+(?:be|is|are|was|were|to|of|in|on|for|with|by|from|the|if|then|when|"
+            r"will|can|must|should|has|have|does|do)\b"
+        ),
+        "a letter, not an article: 'let a be', 'type the letter a to accept'",
+        "Let a be the first number and type a to accept.",
+        "Let a be first number and type a to accept.",
+    ),
+    Keep(
         ARTICLES,
         _after(r"[ \t]+(?:and|or|nor|but)\b|[ \t]*,"),
         "a letter or an item of a series: 'option a and option b'",
