@@ -2806,6 +2806,40 @@ def test_a_rule_repeated_for_each_labelled_item_is_kept_for_each(name, level):
         assert _survives(rule, lowered[start:end], level == "high"), repr(out)
 
 
+NESTED = (
+    "- For images:\n  - Add alt text.\n  - Keep files under 1 MB.\n"
+    "- For videos:\n  - Add captions.\n  - Keep files under 50 MB.\n"
+    "1. Collect the data.\n   - Only from public sources.\n2. Clean it.\n"
+    "   - Drop rows without an ID."
+)
+# (parent, child): the child's line stays indented deeper than its parent's.
+NESTED_PAIRS = [
+    ("for images", "add alt text"),
+    ("for images", "under 1 mb"),
+    ("for videos", "add captions"),
+    ("for videos", "under 50 mb"),
+    ("collect", "only from public sources"),
+    ("clean it", "drop rows without"),
+]
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_nested_item_stays_under_its_parent(level):
+    """Sub-items keep their scope: each stays nested under the item it qualifies."""
+    lines = refined(NESTED, level).lower().split("\n")
+
+    def line_of(words: str) -> tuple[int, int]:
+        """(index, indentation) of the first line holding `words`."""
+        index = next(i for i, line in enumerate(lines) if words in line)
+        return index, len(lines[index]) - len(lines[index].lstrip())
+
+    for parent, child in NESTED_PAIRS:
+        (parent_at, parent_indent), (child_at, child_indent) = line_of(parent), line_of(child)
+        assert parent_at < child_at and child_indent > parent_indent, (parent, child, lines)
+        between = [len(line) - len(line.lstrip()) for line in lines[parent_at + 1 : child_at]]
+        assert all(indent > parent_indent for indent in between), (parent, child, lines)
+
+
 @pytest.mark.parametrize("level", LEVELS)
 def test_a_sentence_repeated_under_two_sections_is_kept_in_both(level):
     """A rule under STEPS and again under OUTPUT INSTRUCTIONS stays in both sections."""
