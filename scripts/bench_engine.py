@@ -1,19 +1,31 @@
-"""Quality and speed benchmark of the local engine over a JSONL corpus with a `prompt` field.
+"""Quality and speed benchmark of the local engine over JSONL corpora with a `prompt` field.
 
-    python scripts/bench_engine.py CORPUS.jsonl [--strategy UNIVERSAL] [--format default]
+    python scripts/bench_engine.py [CORPUS.jsonl ...] [--corpus CORPUS.jsonl ...]
+        [--strategy UNIVERSAL] [--format default] [--limit N] [--no-cosine] [--calibrate]
+    python scripts/bench_engine.py --diffs 20 --seed 14 [--levels low medium high]
+        [--fabric FABRIC.jsonl] [--awesome AWESOME.jsonl]
 
-Per level: token reduction (o200k), protected spans and negation/modality words kept
-(checked by refinery.engine.checks.find_losses, the same check the API runs), time per
-1k tokens, and, when requirements-bench.txt is installed, meaning kept as the cosine of
-all-MiniLM-L6-v2 embeddings (each text split into 150-word chunks, embeddings averaged).
-`--calibrate` adds blind deletions (articles, stop words, commas) on the same prompts.
+Without a corpus it reads both shared corpora (../shared/corpus/ beside the repository).
+Per corpus and level: token reduction (o200k), protected spans and negation/modality words
+kept (checked by refinery.engine.checks.find_losses, the same check the API runs), time per
+1k tokens (p50, p95, max) and the slowest call found, and, when requirements-bench.txt is
+installed, meaning kept as the cosine of all-MiniLM-L6-v2 embeddings (each text split into
+150-word chunks, embeddings averaged). `--calibrate` adds blind deletions (articles, stop
+words, commas) on the same prompts.
+
+`--diffs N --seed S` prints instead, for a blind read, N prompts drawn with
+random.Random(S), half from the fabric patterns and half from awesome-chatgpt-prompts, each
+as a word diff of original -> refined per level: [-removed-]{+added+}, unchanged text in
+full, a line joined shown as [-\u21b5-].
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
+import random
 import re
 import statistics
 import sys
@@ -23,7 +35,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from refinery.engine.checks import find_losses
-from refinery.engine.information import warm_up
 from refinery.engine.lexicon import NEGATION_MODALITY, meaning_words
 from refinery.engine.local import LEVELS, OUTPUT_FORMATS, STRATEGIES, refine
 from refinery.engine.masking import MaskedText
@@ -31,15 +42,26 @@ from refinery.engine.protect import protected_spans
 from refinery.engine.tokens import count_tokens
 
 CHUNK_WORDS = 150
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "corpus"
+FABRIC = SHARED / "fabric_patterns.jsonl"
+AWESOME = SHARED / "awesome_prompts.jsonl"
 
 
-def load_prompts(path: str, limit: int | None) -> list[str]:
-    """Read the `prompt` field of every JSONL line."""
-    prompts = []
+def load_records(path: str | Path) -> list[tuple[str, str]]:
+    """Read (id, prompt) from every JSONL line; the id is the line number when absent."""
+    records = []
     with open(path, encoding="utf-8") as handle:
-        for line in handle:
+        for number, line in enumerate(handle, 1):
             if line.strip():
-                prompts.append(json.loads(line)["prompt"])
+                row = json.loads(line)
+                records.append((str(row.get("id", number)), row["prompt"]))
+    return records
+
+
+def load_prompts(path: str | Path, limit: int | None) -> list[str]:
+    """Read the `prompt` field of every JSONL line."""
+    prompts = [prompt for _, prompt in load_records(path)]
     return prompts[:limit] if limit else prompts
 
 
@@ -94,11 +116,13 @@ def measure(
     for level in LEVELS:
         reductions, per_1k, refined_texts = [], [], []
         spans_lost = words_lost = 0
-        for prompt, tokens in zip(prompts, originals, strict=True):
+        worst = (0.0, 0, 0)  # (ms, prompt index, tokens): the slowest call at this level
+        for index, (prompt, tokens) in enumerate(zip(prompts, originals, strict=True)):
             started = time.perf_counter()
             result = refine(prompt, strategy, level, output_format)
             elapsed_ms = (time.perf_counter() - started) * 1000
             per_1k.append(elapsed_ms * 1000 / max(tokens, 1))
+            worst = max(worst, (elapsed_ms, index, tokens))
             reductions.append(1 - result.refined_tokens / tokens if tokens else 0.0)
             refined_texts.append(result.refined_text)
             for loss in find_losses(prompt, result.refined_text):
@@ -114,6 +138,8 @@ def measure(
             "words_kept": 1 - words_lost / word_total if word_total else 1.0,
             "p50_ms_per_1k": percentile(per_1k, 0.5),
             "p95_ms_per_1k": percentile(per_1k, 0.95),
+            "max_ms_per_1k": max(per_1k),
+            "worst": worst,
         }
         if embed is not None:
             kept = cosines(original_vectors, embed, refined_texts)
@@ -193,31 +219,86 @@ def large_prompt_ms(prompts: list[str], strategy: str) -> tuple[int, float]:
     return tokens, min(timings)
 
 
-def main() -> None:
-    """Parse arguments, run, print a table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus")
-    parser.add_argument("--strategy", default="UNIVERSAL", choices=STRATEGIES)
-    parser.add_argument("--format", default="default", choices=OUTPUT_FORMATS)
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--no-cosine", action="store_true", help="skip the MiniLM cosine")
-    parser.add_argument(
-        "--calibrate", action="store_true", help="also print blind deletions (default format)"
-    )
-    args = parser.parse_args()
+# A word (apostrophes and inner hyphens included) or one other visible character.
+_TOKEN = re.compile(r"(\s*)(\w+(?:[-'’]\w+)*|\S)")
+JOINED = "[-\u21b5-]"  # a line break the refined text no longer has
 
-    prompts = load_prompts(args.corpus, args.limit)
-    embed = None if args.no_cosine else load_embedder()
-    warm_up()
-    for prompt in prompts[:20]:  # first calls compile regexes and load the encoder
-        refine(prompt, args.strategy, "high", args.format)
-    original_vectors = embed(prompts) if embed is not None else None
-    rows = measure(prompts, args.strategy, args.format, embed, original_vectors)
 
-    print(f"{len(prompts)} prompts, strategy {args.strategy}, format {args.format}, o200k_base")
+def _words(text: str) -> list[tuple[str, str]]:
+    """Split `text` into (preceding whitespace, word) pairs."""
+    return _TOKEN.findall(text)
+
+
+def _run(pairs: list[tuple[str, str]]) -> str:
+    """The words of `pairs` with the whitespace between them, none before the first."""
+    return "".join(space + word for space, word in pairs).lstrip()
+
+
+def _space(before: str, after: str) -> str:
+    """The whitespace shown before an unchanged word: the refined text's, line joins marked."""
+    if "\n" in before and "\n" not in after:
+        return " " + JOINED + " "
+    return after
+
+
+def word_diff(original: str, refined: str) -> str:
+    """Original -> refined as a word diff: [-removed-]{+added+}, unchanged text in full.
+
+    Unchanged words keep the refined text's layout, except right after a change, where
+    the refined text's whitespace stands for the removed words' own.
+    """
+    a, b = _words(original), _words(refined)
+    matcher = difflib.SequenceMatcher(None, [w for _, w in a], [w for _, w in b], autojunk=False)
+    out = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.append(a[i1][0] if out else _space(a[i1][0], b[j1][0]))
+            out.append(a[i1][1])
+            out.extend(
+                _space(a[i][0], b[j][0]) + a[i][1]
+                for i, j in zip(range(i1 + 1, i2), range(j1 + 1, j2), strict=True)
+            )
+            continue
+        space = a[i1][0] if i1 < i2 else b[j1][0]
+        removed = f"[-{_run(a[i1:i2])}-]" if i1 < i2 else ""
+        added = f"{{+{_run(b[j1:j2])}+}}" if j1 < j2 else ""
+        out.append(space + removed + added)
+    return "".join(out).lstrip()
+
+
+def draw(fabric: list[tuple[str, str]], awesome: list[tuple[str, str]], count: int, seed: int):
+    """`count` (id, prompt) records, half from each corpus, drawn and shuffled with `seed`."""
+    rng = random.Random(seed)
+    half = count // 2
+    chosen = rng.sample(fabric, min(count - half, len(fabric)))
+    chosen += rng.sample(awesome, min(half, len(awesome)))
+    rng.shuffle(chosen)
+    return chosen
+
+
+def print_diffs(records, levels: list[str], strategy: str, output_format: str) -> None:
+    """Print each record's word diff at each level, numbered, for a blind read."""
+    for number, (record_id, prompt) in enumerate(records, 1):
+        tokens = count_tokens(prompt)
+        print(f"\n{'=' * 20} {number}/{len(records)} {record_id}: {tokens} tokens {'=' * 20}")
+        for level in levels:
+            result = refine(prompt, strategy, level, output_format)
+            saved = 1 - result.refined_tokens / tokens if tokens else 0.0
+            print(
+                f"\n----- #{number} at {level}: {result.refined_tokens} tokens ({saved:.1%} saved)"
+            )
+            if result.refined_text == prompt:
+                print("(unchanged)")
+            else:
+                print(word_diff(prompt, result.refined_text))
+
+
+def print_table(name: str, prompts: list[str], rows: list[dict], ids: list[str]) -> None:
+    """Print one corpus's table and the slowest call found in it."""
+    print(f"\n{name}: {len(prompts)} prompts")
     header = (
         "| level  | mean red. | median red. | cosine mean / p10 | spans kept "
-        "| neg/modal kept | ms/1k p50 / p95 |"
+        "| neg/modal kept | ms/1k p50 / p95 / max |"
     )
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
@@ -225,18 +306,86 @@ def main() -> None:
         cosine = (
             f"{row['cosine_mean']:.3f} / {row['cosine_p10']:.3f}" if "cosine_mean" in row else "n/a"
         )
+        timing = (
+            f"{row['p50_ms_per_1k']:.2f} / {row['p95_ms_per_1k']:.2f} / {row['max_ms_per_1k']:.1f}"
+        )
         print(
             f"| {row['level']:<6} | {row['mean_reduction']:>9.1%} "
             f"| {row['median_reduction']:>11.1%} "
             f"| {cosine:>17} | {row['spans_kept']:>10.2%} | {row['words_kept']:>14.2%} "
-            f"| {row['p50_ms_per_1k']:>6.2f} / {row['p95_ms_per_1k']:<6.2f} |"
+            f"| {timing:>21} |"
         )
-    tokens, ms = large_prompt_ms(prompts, args.strategy)
-    print(f"one {tokens}-token prompt at high: {ms:.1f} ms")
+    ms, index, tokens, level = max((*row["worst"], row["level"]) for row in rows)
+    print(f"slowest call: {ms:.1f} ms, {ids[index]} ({tokens} tokens) at {level}")
+
+
+def main() -> None:
+    """Parse arguments, then print the diffs or run the benchmark and print its tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "paths", nargs="*", metavar="CORPUS", help="JSONL files (default: both shared corpora)"
+    )
+    parser.add_argument(
+        "--corpus", nargs="+", default=[], metavar="CORPUS", help="more JSONL files"
+    )
+    parser.add_argument("--strategy", default="UNIVERSAL", choices=STRATEGIES)
+    parser.add_argument("--format", default="default", choices=OUTPUT_FORMATS)
+    parser.add_argument("--limit", type=int, default=None, help="first N prompts of each corpus")
+    parser.add_argument("--no-cosine", action="store_true", help="skip the MiniLM cosine")
+    parser.add_argument(
+        "--calibrate", action="store_true", help="also print blind deletions (default format)"
+    )
+    parser.add_argument("--diffs", type=int, metavar="N", help="print word diffs of N prompts")
+    parser.add_argument("--seed", type=int, default=0, help="the draw's seed (--diffs)")
+    parser.add_argument(
+        "--levels", nargs="+", default=["medium", "high"], choices=LEVELS, help="(--diffs)"
+    )
+    parser.add_argument("--fabric", default=str(FABRIC), help="fabric patterns (--diffs)")
+    parser.add_argument("--awesome", default=str(AWESOME), help="awesome prompts (--diffs)")
+    args = parser.parse_args()
+
+    if args.diffs is not None:
+        records = draw(load_records(args.fabric), load_records(args.awesome), args.diffs, args.seed)
+        print(
+            f"{len(records)} prompts drawn with seed {args.seed} (half {Path(args.fabric).name}, "
+            f"half {Path(args.awesome).name}), strategy {args.strategy}, format {args.format}"
+        )
+        print_diffs(records, args.levels, args.strategy, args.format)
+        return
+
+    paths = [*args.paths, *args.corpus] or [str(FABRIC), str(AWESOME)]
+    corpora = {
+        path: load_records(path)[: args.limit] if args.limit else load_records(path)
+        for path in paths
+    }
+    embed = None if args.no_cosine else load_embedder()
+    every = [prompt for records in corpora.values() for _, prompt in records]
+    for prompt in every[:20]:  # first calls compile regexes and load the encoder
+        refine(prompt, args.strategy, "high", args.format)
+    print(f"strategy {args.strategy}, format {args.format}, o200k_base")
+    means = {}
+    for path, records in corpora.items():
+        prompts = [prompt for _, prompt in records]
+        original_vectors = embed(prompts) if embed is not None else None
+        rows = measure(prompts, args.strategy, args.format, embed, original_vectors)
+        print_table(Path(path).name, prompts, rows, [record_id for record_id, _ in records])
+        means[Path(path).name] = {row["level"]: row["mean_reduction"] for row in rows}
+        if args.calibrate:
+            calibrate(prompts, args.strategy, embed, original_vectors)
+    if len(means) > 1:
+        print("\nmean reduction per corpus:")
+        print("| level  | " + " | ".join(means) + " |")
+        print("|--------|" + "|".join("-" * (len(name) + 2) for name in means) + "|")
+        for level in LEVELS:
+            print(
+                f"| {level:<6} | "
+                + " | ".join(f"{m[level]:>{len(n)}.1%}" for n, m in means.items())
+                + " |"
+            )
+    tokens, ms = large_prompt_ms(every, args.strategy)
+    print(f"\none {tokens}-token prompt at high: {ms:.1f} ms")
     if embed is None and not args.no_cosine:
         print("cosine: install requirements-bench.txt to measure meaning kept")
-    if args.calibrate:
-        calibrate(prompts, args.strategy, embed, original_vectors)
 
 
 if __name__ == "__main__":

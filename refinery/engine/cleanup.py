@@ -10,7 +10,8 @@ from refinery.engine.removals import Removals
 # C0/C1 controls other than tab and newline, plus invisible format characters; they carry
 # nothing for a model and sometimes come from copy-paste.
 _CONTROL = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200c\u200d\u2060\ufeff]")
-_INNER_RUN = regex.compile(r"(?<=\S)[ \t]{2,}(?=\S)|(?<=\S)\t(?=\S)")
+# Runs of spaces between words; a tab is kept: it may separate the columns of a template.
+_INNER_RUN = regex.compile(r"(?<=\S) {2,}(?=\S)")
 _TRAILING = regex.compile(r"[ \t]+$", regex.MULTILINE)
 _BLANK_RUN = regex.compile(r"\n(?:[ \t]*\n){2,}")
 
@@ -30,9 +31,7 @@ def normalize(masked: str, removals: Removals) -> str:
         return " "
 
     text = "\n".join(
-        _INNER_RUN.sub(keep_one, line)
-        if ("  " in line or "\t" in line) and not looks_like_code(line)
-        else line
+        _INNER_RUN.sub(keep_one, line) if "  " in line and not looks_like_code(line) else line
         for line in text.split("\n")
     )
     text = _TRAILING.sub(lambda m: removed.append(m.group(0)) or "", text)

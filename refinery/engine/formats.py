@@ -132,12 +132,12 @@ def sections(
     return {name: items for name, items in grouped.items() if items}
 
 
-def to_markdown(grouped: dict[str, list[str]], strategy: str) -> str:
-    """Render sections as markdown headings and bullets, or XML-tag sections for CLAUDE."""
+def to_markdown(grouped: dict[str, list[str]], section_style: str) -> str:
+    """Render sections as markdown headings ("heading") or XML-tag sections ("xml")."""
     blocks = []
     for name, items in grouped.items():
         body = _join(items, markdown=True)
-        if strategy == "CLAUDE":
+        if section_style == "xml":
             blocks.append(f"<{name}>\n{body}\n</{name}>")
         else:
             blocks.append(f"## {_TITLES[name]}\n{body}")

@@ -109,6 +109,7 @@ def split_lines(masked: str) -> list[Line]:
         if code >= 2 and code * 2 >= len(block):
             for line in block:
                 line.kind, line.prefix, line.content = "block", line.prefix + line.content, ""
+    freeze_examples(lines)
     total = tuple(sum(column) for column in zip(*(v for _, v in blocks), strict=True))
     document_english = verdict(total, True) if blocks else True
     for block, block_votes in blocks:
@@ -116,6 +117,62 @@ def split_lines(masked: str) -> list[Line]:
         for item in block:
             item.english = english
     return lines
+
+
+# A label that introduces examples or a template: what follows is data the model imitates,
+# so it is kept as written ("EXAMPLE OUTPUT", "E.g.:", "Questions might include:").
+_EXAMPLE_LABEL = regex.compile(
+    r"\b(?:examples?|e\.g\.|for instance|samples?|templates?|(?:might|may|could) include|"
+    r"like this|(?:following|this) format)(?![\p{L}])",
+    regex.I,
+)
+_END_LABEL = regex.compile(r"^\s*(?:end|/)\b", regex.I)
+_WORDS = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'’._-]*")
+
+
+def _is_label(line: Line) -> bool:
+    """Say whether a line heads what follows: a heading, an ALL-CAPS title or a short 'X:'."""
+    if line.kind == "heading":
+        return True
+    if line.kind != "paragraph":
+        return False
+    text = line.content.strip()
+    words = _WORDS.findall(text)
+    if not words or len(words) > 12:
+        return False
+    letters = [c for c in text if c.isalpha()]
+    shouted = len(words) <= 8 and letters and all(c.isupper() for c in letters)
+    return bool(shouted or text.endswith(":"))
+
+
+# Labels inside a few-shot example ("Input:", "User:", "Answer:") do not end it.
+_TURN_LABEL = regex.compile(
+    r"^\s*(?:input|output|user|assistant|human|ai|system|question|answer|q|a|response|query|"
+    r"prompt|completion|example\s*\d*)\s*:\s*$",
+    regex.I,
+)
+
+
+def freeze_examples(lines: list[Line]) -> None:
+    """Keep as written every line under a label that introduces examples or a template.
+
+    The frozen run ends at the next heading, at an "END ..." line, or at a label that opens
+    a new block (after a blank line) and introduces something else.
+    """
+    frozen = False
+    after_blank = True
+    for line in lines:
+        if line.kind == "blank":
+            after_blank = True
+            continue
+        label = _is_label(line) and not _TURN_LABEL.match(line.content)
+        if frozen and label and _END_LABEL.match(line.content):
+            frozen = False
+        elif label and (not frozen or line.kind == "heading" or after_blank):
+            frozen = _EXAMPLE_LABEL.search(line.content) is not None
+        elif frozen and line.kind in EDITABLE:
+            line.kind, line.prefix, line.content = "block", line.prefix + line.content, ""
+        after_blank = False
 
 
 def join_lines(lines: list[Line]) -> str:

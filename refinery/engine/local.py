@@ -12,11 +12,8 @@ from refinery.engine.lines import Line, join_lines, split_lines
 from refinery.engine.masking import MaskedText
 from refinery.engine.removals import Removals
 from refinery.engine.stages import run_stage
+from refinery.engine.strategy import LEVELS, OUTPUT_FORMATS, STRATEGIES, STRATEGY_TABLE
 from refinery.engine.tokens import count_tokens
-
-STRATEGIES = ("UNIVERSAL", "GPT", "CLAUDE", "DEEPSEEK", "LEGAL")
-LEVELS = ("low", "medium", "high")
-OUTPUT_FORMATS = ("default", "markdown", "json")
 
 
 @dataclass(frozen=True)
@@ -77,29 +74,37 @@ def _snapshots(
 
 
 def _shape(
-    snapshot: _Snapshot, masked: MaskedText, strategy: str, output_format: str, original: int
-) -> tuple[str, list[str]]:
-    """Give a snapshot the requested shape, never costing more tokens than the original."""
+    snapshot: _Snapshot, masked: MaskedText, strategy: str, output_format: str, budget: int
+) -> tuple[str, int, list[str]]:
+    """Give a snapshot the requested shape within `budget` tokens, else its own plain text.
+
+    The plain text of a level never costs more than the result of the level below, so a
+    shape that does not fit falls back to this level's words, not to a lower level's.
+    """
     if output_format == "default":
-        return snapshot.text, []
+        return snapshot.text, snapshot.tokens, []
     english = any(line.english for line in snapshot.lines if line.kind != "blank")
     grouped = formats.sections(snapshot.lines, masked.unmask, snapshot.removals) if english else {}
     if output_format == "markdown":
         if grouped:
-            shaped = formats.to_markdown(grouped, strategy)
-            if count_tokens(shaped) <= original:
-                return shaped, []
-        return snapshot.text, [
-            "markdown sections would cost more tokens than they save; the prompt keeps its shape"
-        ]
+            shaped = formats.to_markdown(grouped, STRATEGY_TABLE[strategy].section_style)
+            tokens = count_tokens(shaped)
+            if tokens <= budget:
+                return shaped, tokens, []
+        return (
+            snapshot.text,
+            snapshot.tokens,
+            ["markdown sections would cost more tokens than they save; the prompt keeps its shape"],
+        )
     for candidate in (
         *(formats.to_json(grouped, compact) for compact in (False, True) if grouped),
         formats.minimal_json(snapshot.text),
     ):
-        if count_tokens(candidate) <= original:
-            return candidate, []
-    extra = count_tokens(candidate) - original
-    return candidate, [f"the JSON envelope adds {extra} tokens to a prompt this short"]
+        tokens = count_tokens(candidate)
+        if tokens <= budget:
+            return candidate, tokens, []
+    extra = tokens - budget
+    return candidate, tokens, [f"the JSON envelope adds {extra} tokens to a prompt this short"]
 
 
 def refine(
@@ -111,16 +116,14 @@ def refine(
     masked = MaskedText(text)
     snapshots = _snapshots(masked, strategy, level, text, original_tokens)
     # Each level may only do better than the one below it, whatever the output shape: a
-    # level whose shaped text costs more than the level below gives that level's result.
-    best: tuple[int, str, list[str], _Snapshot] | None = None
-    for index, snapshot in enumerate(snapshots):
-        if index and snapshot is snapshots[index - 1]:
-            continue  # a level that changed nothing: its shape is the same
-        shaped, notes = _shape(snapshot, masked, strategy, output_format, original_tokens)
-        tokens = snapshot.tokens if shaped is snapshot.text else count_tokens(shaped)
-        if best is None or tokens <= best[0]:
-            best = (tokens, shaped, notes, snapshot)
-    tokens, shaped, notes, snapshot = best
+    # level's shape must fit within what the level below gave.
+    budget = original_tokens
+    previous = None
+    for snapshot in snapshots:
+        if snapshot is not previous:  # a level that changed nothing keeps the shape it had
+            shaped, tokens, notes = _shape(snapshot, masked, strategy, output_format, budget)
+            budget = min(budget, tokens)
+        previous = snapshot
     warnings = list(notes)
     if not all(line.english for line in snapshot.lines if line.kind != "blank"):
         warnings.append("text in a language the rules do not cover was only whitespace-normalized")

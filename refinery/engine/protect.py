@@ -11,8 +11,13 @@ import regex
 # URL inside a quoted string protects the whole quotation.
 _FLAGS = regex.VERSION1 | regex.MULTILINE
 
+# A fence may open after a list marker ("- ```text"). Runs of backticks or tildes are taken
+# whole (possessive), so a line of 100,000 backticks is read once, not once per length.
+_FENCE_OPEN = r"^[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?"
 _FENCE = regex.compile(
-    r"^[ \t]*(?P<f>`{3,}|~{3,})[^\n]*\n(?:.*?\n)??[ \t]*(?P=f)[ \t]*$|^[ \t]*(?:`{3,}|~{3,}).*\Z",
+    _FENCE_OPEN + r"(?P<f>`{3,}+|~{3,}+)(?(?<=`)[^`\n]*+|[^\n]*+)\n"
+    r"(?:.*?\n)??[ \t]*(?P=f)[ \t]*$"
+    r"|" + _FENCE_OPEN + r"(?:`{3,}+|~{3,}+).*\Z",
     _FLAGS | regex.DOTALL,
 )
 _UNITS = (
@@ -39,7 +44,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("clause", r"§+[ \t]*\d[\w.()-]*|\((?:[a-zA-Z]|[ivxlcIVXLC]{1,6}|\d{1,3})\)"),
     (
         "quoted",
-        r"(?<![\w\"])\"[^\"\n]{1,300}\"|“[^“”\n]{1,300}”|«[^«»\n]{1,300}»|「[^「」\n]{1,300}」",
+        r"(?<![\w\"])\"[^\"\n]{1,1000}\"|“[^“”\n]{1,1000}”|«[^«»\n]{1,1000}»|「[^「」\n]{1,1000}」",
     ),
     ("quoted", r"(?<![\w'])'[^'\n]{1,200}'(?![\w'])|(?<![\w‘’])‘[^‘’\n]{1,200}’(?![\w‘’])"),
 )
@@ -126,22 +131,69 @@ def _is_relative_path(candidate: str) -> bool:
     return candidate.count("/") >= 2 or bool(_FILE_END.search(candidate))
 
 
+_CLOSERS = {"[": "]", "{": "}"}
+# Deeper than this, a structure is not handed to the JSON decoder (which recurses per level).
+_MAX_JSON_DEPTH = 200
+
+
+def _bracket_ends(text: str) -> dict[int, tuple[int, int]]:
+    """Map each `[` or `{` to (index after its closer, its deepest nesting), in one pass.
+
+    Strings are skipped the way JSON reads them, so a bracket inside "..." does not count.
+    An opener without a matching closer is left out.
+    """
+    ends: dict[int, tuple[int, int]] = {}
+    stack: list[list] = []  # [opener index, expected closer, deepest depth below]
+    index, length = 0, len(text)
+    while index < length:
+        char = text[index]
+        if char in _CLOSERS:
+            stack.append([index, _CLOSERS[char], len(stack) + 1])
+        elif stack and char == stack[-1][1]:
+            start, _, deepest = stack.pop()
+            ends[start] = (index + 1, deepest - len(stack))
+            if stack:
+                stack[-1][2] = max(stack[-1][2], deepest)
+        elif char in "]}":
+            stack.clear()  # a stray closer: nothing open before it can be JSON
+        elif char == '"' and stack:
+            closing = _STRING_END.match(text, index + 1)
+            if closing:  # a quote never closed on its line is prose, not a JSON string
+                index = closing.end() - 1
+        index += 1
+    return ends
+
+
+_STRING_END = regex.compile(r'(?:[^"\\\n]|\\.)*+"')
+
+
 def _json_spans(text: str) -> list[tuple[int, int, str]]:
-    """Find JSON objects and arrays embedded in the text."""
-    decoder = json.JSONDecoder()
+    """Find JSON objects and arrays embedded in the text, in time linear in its length.
+
+    Only a balanced candidate is decoded; one nested deeper than the decoder can take is
+    kept whole as it is.
+    """
+    if "[" not in text and "{" not in text:
+        return []
+    ends = _bracket_ends(text)
     found: list[tuple[int, int, str]] = []
     position = 0
-    while True:
-        match = _JSON_START.search(text, position)
-        if match is None:
-            return found
-        try:
-            _, end = decoder.raw_decode(text, match.start())
-        except ValueError:
-            position = match.start() + 1
+    for match in _JSON_START.finditer(text):
+        start = match.start()
+        if start < position or start not in ends:
             continue
-        found.append((match.start(), end, "json"))
+        end, depth = ends[start]
+        if depth > _MAX_JSON_DEPTH:
+            found.append((start, end, "json"))
+            position = end
+            continue
+        try:
+            json.loads(text[start:end])
+        except ValueError:
+            continue
+        found.append((start, end, "json"))
         position = end
+    return found
 
 
 def protected_spans(text: str) -> list[Span]:

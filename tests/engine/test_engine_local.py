@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,7 +134,7 @@ def test_markdown_structure_survives_in_default_format():
         assert sum(1 for line in lines if line.startswith("- ")) == 2
         assert any(line.startswith("  - ") for line in lines)
         assert any(line.startswith("    - ") for line in lines)
-        assert "|----------|--------|" in lines
+        assert "|---|---|" in lines  # the delimiter row's dashes are shortened
         assert sum(1 for line in lines if line.startswith("|")) == 4
         assert "[the style guide](https://example.com/style_(v2)#naming)" in refined
 
@@ -146,9 +148,10 @@ def test_a_deeply_nested_list_is_refined_and_indented_code_is_kept(marker):
         "Config:\n\n    - run: pip install the package\n    - name: Run the tests\n"
         "      run: pytest\n"
     )
-    refined = refine(text, "UNIVERSAL", "medium").refined_text
+    refined = refine(text, "UNIVERSAL", "high").refined_text
     assert (
-        f"  1. Plan work\n     {marker} Write tests parser\n     {marker} Review results team"
+        f"  1. Plan work\n     {marker} Write tests for parser\n"
+        f"     {marker} Review results with team"
     ) in refined
     assert "    total  =  price * the_count\n    return  total" in refined
     assert "    - run: pip install the package\n    - name: Run the tests\n" in refined
@@ -162,14 +165,23 @@ def test_closing_instruction_survives():
         assert "answer" in last_sentence and last_sentence.endswith("French.")
 
 
-def test_repeated_sentence_is_dropped_once_at_medium():
-    """A sentence said twice is kept once (the later one), and the removal is reported."""
-    result = refine(ADVERSARIAL["repeated"], "UNIVERSAL", "medium")
+def test_repeated_sentence_is_dropped_once_at_low():
+    """A sentence said twice in one section is kept once (the later one), and reported."""
+    result = refine(ADVERSARIAL["repeated"], "UNIVERSAL", "low")
     assert result.refined_text.lower().count("english") == 1
     assert any(s["reason"] == "repeated sentence" for s in result.removed_segments)
-    low = refine(ADVERSARIAL["repeated"], "UNIVERSAL", "low").refined_text
-    assert low.lower().count("reply only in english") == 2
     assert result.refined_text.rstrip().endswith("friendly tone.")
+
+
+def test_a_sentence_repeated_under_two_headings_stays_in_both():
+    """Under two headings the same sentence governs two things: both copies stay."""
+    text = (
+        "## search\n\nUse it only when the user asks for sources.\n\n"
+        "## browse\n\nUse it only when the user asks for sources."
+    )
+    for level in LEVELS:
+        refined = refine(text, "UNIVERSAL", level).refined_text
+        assert refined.count("only when") == 2, (level, refined)
 
 
 def test_every_removal_is_reported():
@@ -258,7 +270,12 @@ def test_json_output_holds_every_kept_instruction():
 def test_markdown_output_has_sections_and_claude_gets_xml_tags():
     """markdown gives headed sections; for CLAUDE the sections are XML tags."""
     names = ("closing_instruction", "negations", "legal", "money_and_numbers", "repeated")
-    text = " ".join(ADVERSARIAL[name] for name in names)
+    # Verbose enough that sections pay for themselves: they may never cost tokens.
+    text = " ".join(ADVERSARIAL[name] for name in names) + (
+        " Please note that it is important to answer in the form of a table. Thank you very "
+        "much in advance! I would really appreciate it if you could make sure that each and "
+        "every answer is checked prior to sending."
+    )
     gpt = refine(text, "GPT", "high", "markdown").refined_text
     claude = refine(text, "CLAUDE", "high", "markdown").refined_text
     assert gpt.startswith("## ") and "\n## Constraints\n" in gpt
@@ -268,10 +285,10 @@ def test_markdown_output_has_sections_and_claude_gets_xml_tags():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # A comma between clauses goes; one closing a negated clause bounds its scope.
+        # Low is lossless: a comma between clauses stays (it can close a condition).
         (
             "When you have read the whole draft, send your notes to the author.",
-            "When you have read the whole draft send your notes to the author.",
+            "When you have read the whole draft, send your notes to the author.",
         ),
         (
             "Do not write explanations, simply list the sights, museums, parks.",
@@ -308,7 +325,7 @@ def test_markdown_output_has_sections_and_claude_gets_xml_tags():
         ("Budget: $1,250.50, spent wisely.", "Budget: $1,250.50, spent wisely."),
     ],
 )
-def test_low_drops_commas_between_words_but_not_scoped_ones(text, expected):
+def test_low_drops_only_optional_commas(text, expected):
     result = refine(text, "UNIVERSAL", "low")
     assert result.refined_text == expected
     assert result.refined_tokens <= count_tokens(text)
@@ -374,7 +391,13 @@ def test_a_question_is_not_taken_for_a_polite_request():
         "ould you like me"
         in refine("Would you like me to continue?", "UNIVERSAL", "medium").refined_text
     )
-    assert refine("Could you list the bugs?", "UNIVERSAL", "medium").refined_text == "List bugs?"
+    # "Could you write in Japanese?" may ask about ability: only "please" makes it a request.
+    assert refine("Could you list the bugs?", "UNIVERSAL", "high").refined_text == (
+        "Could you list bugs?"
+    )
+    assert refine("Could you please list the bugs?", "UNIVERSAL", "high").refined_text == (
+        "List bugs?"
+    )
 
 
 def test_removals_are_reported_only_for_edits_that_were_kept():
@@ -420,7 +443,7 @@ def test_removals_are_reported_only_for_edits_that_were_kept():
         ("Describe the difference between a list and a tuple.", "list and tuple"),
         ("Pick styles such as cartoon or anime.", "such as"),
         ("- ${style} - the style of avatar to generate", "avatar to generate"),
-        ("You have 14 years of experience in marketing.", "14 years experience"),
+        ("You have 14 years of experience in marketing.", "14 years of experience"),
         ("- ${name} - the name of the device to be discussed", "to be discussed"),
         ("Imagine the project has failed 3 months from now.", "from now"),
     ],
@@ -436,3 +459,85 @@ def test_the_level_examples_in_strategies_md_are_the_engines_output():
     assert [level for level, _, _ in rows] == list(LEVELS)
     for level, before, after in rows:
         assert refine(before, "UNIVERSAL", level).refined_text == after
+
+
+# Found by a blind read (seed 7): examples and templates are data the model imitates.
+EXAMPLE_SECTIONS = {
+    "heading": (
+        "## STEPS\n\n- Define the term in the output.\n\n## EXAMPLE OUTPUT\n\n"
+        "- STOCHASTIC PARROT: In machine learning, the term is a metaphor for the theory.\n\n"
+        "## OUTPUT INSTRUCTIONS\n\n- Use the format of the example.",
+        "- STOCHASTIC PARROT: In machine learning, the term is a metaphor for the theory.",
+    ),
+    "caps_label_with_end": (
+        "Output the coolest things to follow up on.\n\nFOLLOW-UP SECTION EXAMPLE\n\n"
+        "1. Definitely check out the new project because it's a new framework.\n"
+        "2. Check out the company because they might be a good sponsor.\n\n"
+        "END FOLLOW-UP SECTION EXAMPLE\n\nOUTPUT INSTRUCTIONS:\n\n1. Use the headers.",
+        "1. Definitely check out the new project because it's a new framework.\n"
+        "2. Check out the company because they might be a good sponsor.",
+    ),
+    "might_include": (
+        "Ask the attendees about the concert.\n\nQuestions might include:\n"
+        "- How did the live performance impact your experience?\n"
+        "- Would you recommend this event to others?\n\nRules:\n- Be brief.",
+        "- How did the live performance impact your experience?\n"
+        "- Would you recommend this event to others?",
+    ),
+    "eg_list": (
+        "List the core failures of the pitch.\nE.g.:\n"
+        "- Didn't properly differentiate the product from the competitors.\n"
+        "- Didn't push for the sale.",
+        "- Didn't properly differentiate the product from the competitors.\n"
+        "- Didn't push for the sale.",
+    ),
+    "few_shot_turns": (
+        "Classify the sentiment.\n\nExamples:\n\nInput:\nThe food is the best in the town.\n\n"
+        "Output:\nThe sentiment is positive.",
+        "Input:\nThe food is the best in the town.\n\nOutput:\nThe sentiment is positive.",
+    ),
+    "tab_separated_template": (
+        "Return the rows in this shape:\nDate\tTTR-C_days / Month Year\t81",
+        "Date\tTTR-C_days / Month Year\t81",
+    ),
+    "long_quote": (
+        'Analyse the interview like this example: "The person being interviewed is very '
+        "defensive about the legacy and is being aggressive towards the interviewer, which "
+        "suggests that the person is protecting the reputation built over the years of the "
+        "career, and that the questions about the past touch the parts of the story that the "
+        'person would rather the audience forget about in the end."',
+        '"The person being interviewed is very defensive about the legacy',
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLE_SECTIONS))
+@pytest.mark.parametrize("level", LEVELS)
+def test_examples_and_templates_are_kept_as_written(name, level):
+    """Text under a label that introduces examples or a template survives byte for byte."""
+    text, kept = EXAMPLE_SECTIONS[name]
+    assert kept in refine(text, "UNIVERSAL", level).refined_text
+
+
+def test_instructions_after_an_example_section_are_still_refined():
+    """The frozen run ends at the next label: what follows is refined as usual."""
+    text, _ = EXAMPLE_SECTIONS["heading"]
+    assert refine(text, "UNIVERSAL", "high").refined_text.endswith("- Use format of example.")
+
+
+def test_the_strategy_examples_in_strategies_md_are_the_engines_output():
+    """Each row of docs/STRATEGIES.md's strategy table is what that strategy gives."""
+    document = (Path(__file__).resolve().parents[2] / "docs" / "STRATEGIES.md").read_text()
+    rows = re.findall(
+        r"^\| ([A-Z]+) \| (low|medium|high) \| `([^`]+)` \| `([^`]+)` \|$", document, re.M
+    )
+    assert {strategy for strategy, *_ in rows} == set(STRATEGIES)
+    for strategy, level, before, after in rows:
+        assert refine(before, strategy, level).refined_text == after
+
+
+def test_the_rule_tables_in_strategies_md_are_up_to_date():
+    """The generated rule tables match the engine's tables (scripts/strategies_doc.py)."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "strategies_doc.py"
+    result = subprocess.run([sys.executable, str(script), "--check"], check=False)
+    assert result.returncode == 0, "run: python scripts/strategies_doc.py"
