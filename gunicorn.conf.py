@@ -38,9 +38,7 @@ def when_ready(server):
     copying) those pages.
     """
     import refinery.app  # noqa: F401  the code only: each worker builds its own app
-    from refinery.engine.information import warm_up
     from refinery.engine.local import refine
 
-    warm_up()
     refine("Please could you warm up the engine?", "UNIVERSAL", "high", "default")
     gc.freeze()

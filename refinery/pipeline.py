@@ -76,19 +76,18 @@ def _result_fields(
     refined_text: str,
     removed: list,
     warnings: list,
-    must_be_shorter: bool,
     refined_tokens: int | None = None,
 ) -> dict:
     """The result and its savings, never worse than the input (one rule for all).
 
-    must_be_shorter: an LLM's rewrite that saves nothing is not worth its risk, so the input
-    is kept; the local engine's may tie (whitespace normalized, nothing else to remove).
+    A result that saves nothing is not worth its risk or its difference: the input comes
+    back as it was, with a warning that says so (a JSON envelope around a tiny prompt, an
+    LLM's longer rewrite, a prompt with nothing to remove).
     refined_tokens: the refined text's count when already known (the local engine's).
     """
     if refined_tokens is None:
         refined_tokens = count_tokens(refined_text)
-    if refined_tokens > original_tokens or (must_be_shorter and refined_tokens == original_tokens):
-        # A JSON envelope around a tiny prompt, or a provider's longer rewrite.
+    if refined_tokens >= original_tokens:
         refined_text, refined_tokens, removed = request.text, original_tokens, []
         warnings = [*warnings, NOT_SHORTER]
     saved, percent = _savings(original_tokens, refined_tokens)
@@ -132,7 +131,6 @@ def refine_locally(principal: dict, request: OptimizeRequest) -> Optimization:
             result.refined_text,
             result.removed_segments,
             result.warnings,
-            False,
             result.refined_tokens,
         ),
         model=LOCAL_MODEL,
@@ -238,7 +236,6 @@ def _run_remote(
             answer.refined_text,
             answer.removed_segments,
             find_losses(request.text, answer.refined_text),
-            True,
         ),
         model=answer.model,
         provider_input_tokens=answer.input_tokens,

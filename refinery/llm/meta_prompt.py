@@ -6,9 +6,7 @@ rules about what must survive byte for byte never change.
 
 from dataclasses import dataclass
 
-STRATEGIES = ("UNIVERSAL", "GPT", "CLAUDE", "DEEPSEEK", "LEGAL")
-LEVELS = ("low", "medium", "high")
-OUTPUT_FORMATS = ("default", "markdown", "json")
+from refinery.engine.strategy import LEVELS, OUTPUT_FORMATS, STRATEGIES, STRATEGY_TABLE
 
 # The prompt travels between these lines; the fake provider in tests finds it the same way.
 BEGIN_MARKER = "-----BEGIN PROMPT-----"
@@ -33,23 +31,27 @@ Rules that always hold:
 - Keep the language of the prompt.
 - If nothing can be removed safely, return the prompt unchanged."""
 
-# Levels are cumulative: each one removes what the lighter ones remove, and more.
+# The same promises the local engine keeps (docs/STRATEGIES.md); levels are cumulative.
 _REMOVE_LIGHT = """\
-- Remove redundant whitespace, filler words (basically, actually, really, just, very,
-  quite) and wordy phrases ("in order to" -> "to", "due to the fact that" -> "because",
-  "at this point in time" -> "now")."""
+- Remove only what cannot change meaning: redundant whitespace, filler (basically,
+  needless to say), politeness (please, thank you, I would appreciate it if), the speaker's
+  own hedges (I think that), meta-talk about the prompt itself ("I want you to", "your task
+  is to", "here are the") and a sentence repeated word for word in the same paragraph.
+- Keep every example, template and sample output exactly as written."""
 _REMOVE_MEDIUM = """\
-- Remove politeness (please, thank you, I would appreciate it if), hedges (I think, maybe,
-  if possible, perhaps), meta-talk about the prompt itself ("I want you to", "your task is
-  to", "the following text is") and sentences that repeat an earlier one."""
+- Replace wordy phrases with their exact short equivalents ("in order to" -> "to", "due
+  to the fact that" -> "because", "make sure that" -> "ensure", "is able to" -> "can").
+- Never remove prepositions, conjunctions, pronouns, auxiliaries, modal verbs (can, could,
+  may, might, will, would, should, must), negations, quantifiers or comparison words."""
 _TELEGRAPHIC = """\
-- Then write in telegraphic style: drop articles, auxiliary verbs, pronouns and
-  connectives wherever the meaning stays unambiguous; prefer fragments, short lists and
-  "key: value" lines over prose."""
+- Then write in telegraphic style: drop articles and the copulas is/are where the meaning
+  stays unambiguous. Never drop a word that links an action to its object, target, source,
+  beneficiary, instrument, time or place (to, from, into, by, for, with, of, in, on, at,
+  per, between ...), a modal verb, a pronoun that says who does what, or a sentence."""
 _LEVELS = {
     "low": "\n".join(
         (
-            "Compression level low (light touch):",
+            "Compression level low (lossless):",
             _REMOVE_LIGHT,
             "- Keep every sentence and, apart from that, the author's wording.",
         )
@@ -59,34 +61,12 @@ _LEVELS = {
             "Compression level medium:",
             _REMOVE_LIGHT,
             _REMOVE_MEDIUM,
-            "- Keep full, grammatical sentences.",
+            "- Keep full, grammatical sentences that ask exactly the same.",
         )
     ),
     "high": "\n".join(
         ("Compression level high (telegraphic):", _REMOVE_LIGHT, _REMOVE_MEDIUM, _TELEGRAPHIC)
     ),
-}
-
-_STRATEGIES = {
-    "UNIVERSAL": """\
-Target model: any. Use plain, neutral wording that every model reads the same way.""",
-    "GPT": """\
-Target model: OpenAI GPT. Where the output format allows structure, prefer Markdown:
-short headings and bullet lists for instructions and constraints.""",
-    "CLAUDE": """\
-Target model: Anthropic Claude. Where the output format allows structure, prefer sections
-wrapped in descriptive XML tags such as <task>, <context>, <constraints> and
-<output_format>. Keep any XML tags the prompt already has, unchanged.""",
-    "DEEPSEEK": """\
-Target model: DeepSeek. Be terse and direct: imperative sentences, no preamble, no
-decoration, no restating of the task.""",
-    "LEGAL": """\
-Legal text. These rules override the level where they conflict: keep every defined term
-with its exact capitalisation and quotation marks; keep every clause, section and article
-number and every cross-reference; keep the articles (a, an, the), because in legal
-drafting they change scope; keep every word of obligation or permission (shall, shall
-not, must, may, may not, will, is entitled to, is liable for). Do not merge, split or
-reorder clauses. Remove only words that carry no legal effect.""",
 }
 
 _FORMATS = {
@@ -121,7 +101,7 @@ class MetaPrompt:
 
 def build_meta_prompt(text: str, *, strategy: str, level: str, output_format: str) -> MetaPrompt:
     """Compose the instructions for this strategy, level and output format around the text."""
-    if strategy not in _STRATEGIES:
+    if strategy not in STRATEGY_TABLE:
         raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
     if level not in _LEVELS:
         raise ValueError(f"unknown level {level!r}; expected one of {LEVELS}")
@@ -132,7 +112,7 @@ def build_meta_prompt(text: str, *, strategy: str, level: str, output_format: st
             _ROLE,
             _INVARIANTS,
             _LEVELS[level],
-            _STRATEGIES[strategy],
+            STRATEGY_TABLE[strategy].guidance,
             _FORMATS[output_format],
             _ANSWER,
         )
