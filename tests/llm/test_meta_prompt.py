@@ -51,11 +51,12 @@ def test_strategies_are_worded_differently():
 
 
 def test_levels_are_worded_differently():
-    """Cumulative: low trims, medium also drops politeness and hedges, high goes telegraphic."""
+    """Cumulative, as the engine promises: low lossless, medium short forms, high telegraphic."""
     low, medium, high = (_system(level=level) for level in LEVELS)
-    assert "filler words" in low and "hedges" not in low
-    assert "filler words" in medium and "hedges" in medium and "telegraphic" not in medium
-    assert "filler words" in high and "hedges" in high and "telegraphic" in high
+    assert "lossless" in low and "filler" in low and "wordy phrases" not in low
+    assert "filler" in medium and "wordy phrases" in medium and "telegraphic" not in medium
+    assert "Never remove prepositions" in medium
+    assert "wordy phrases" in high and "telegraphic" in high and "Never drop a word" in high
 
 
 def test_output_formats_are_worded_differently():
