@@ -132,3 +132,23 @@ def test_compose_runs_migrations_once_before_the_api():
     assert "compose.env" in (ROOT / ".gitignore").read_text().split()
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".env", "compose.env", ".venv", "instance", "tests", ".git"} <= set(ignored)
+
+
+def test_platform_spec_and_docs_match_the_image():
+    spec = yaml.safe_load((ROOT / "deploy" / "digitalocean-app.yaml").read_text())
+    (api,) = spec["services"]
+    (migrate,) = spec["jobs"]
+    assert api["dockerfile_path"] == migrate["dockerfile_path"] == "Dockerfile"
+    assert [str(api["http_port"])] == _runtime("EXPOSE")
+    assert "'http://127.0.0.1:%s" + api["health_check"]["http_path"] + "'" in _healthcheck()[-1]
+    procfile = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines())
+    assert (migrate["kind"], migrate["run_command"]) == ("PRE_DEPLOY", procfile["release"])
+    secret = {e["key"] for e in api["envs"] if e.get("type") == "SECRET"}
+    assert {"JWT_SECRET", "ENCRYPTION_KEY", "APP_DATABASE_PASSWORD"} <= secret
+    # One Python version everywhere: the buildpack's, the image's default base.
+    version = (ROOT / ".python-version").read_text().strip()
+    assert f"ARG BASE_IMAGE=python:{version}-slim" in (ROOT / "Dockerfile").read_text()
+    # DEPLOYMENT.md shows the systemd unit as it is in deploy/.
+    deployment = (ROOT / "DEPLOYMENT.md").read_text()
+    (shown,) = re.findall(r"```ini\n(.*?)```", deployment, re.S)
+    assert shown == (ROOT / "deploy" / "refinery.service").read_text()
