@@ -3,6 +3,18 @@
 import gc
 import multiprocessing
 import os
+import sys
+
+# Fail fast: check the configuration here, as gunicorn reads this file in the master and
+# before it logs or forks anything. A bad setting exits with status 1 and one line naming
+# it, instead of every worker failing to boot and being respawned forever.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from refinery.config import ConfigError, load_config
+
+try:
+    load_config(os.environ)
+except ConfigError as error:
+    sys.exit(f"configuration error: {error}")
 
 _port = os.environ.get("PORT", "5000")
 bind = os.environ.get("BIND", f"0.0.0.0:{_port}")

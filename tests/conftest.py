@@ -21,6 +21,9 @@ from refinery.schema import apply_schema
 from tests.fake_provider import FakeProvider
 
 ROOT = Path(__file__).resolve().parent.parent
+# How the service is started: the live-server fixture here, the Dockerfile's CMD, the
+# Procfile and the systemd unit (tests/test_container.py checks that they agree).
+GUNICORN_COMMAND = ("gunicorn", "-c", "gunicorn.conf.py", "wsgi:app")
 JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long!"
 PASSWORD = "correct horse battery"
 # A fixed Fernet key for the tests (32 zero bytes is a valid key, and nobody's secret).
@@ -192,7 +195,7 @@ def live_server(clean_db):
             **service_environment(clean_db, **{"BIND": f"127.0.0.1:{port}", **overrides}),
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            [sys.executable, "-m", *GUNICORN_COMMAND],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
