@@ -234,3 +234,22 @@ def test_ended_windows_are_forgotten(clean_db):
         ("account", "fresh@example.com"),
         ("client", "127.0.0.1"),
     ]
+
+
+def test_simultaneous_right_and_wrong_logins_count_exactly_the_wrong_ones(clean_db):
+    app = _concurrent_app(clean_db, LOGIN_MAX_FAILURES_PER_ACCOUNT="1000", BCRYPT_ROUNDS="4")
+    Auth(app.test_client()).register("acme")
+
+    def login(i: int) -> int:
+        body = {"email": EMAIL, "password": PASSWORD if i % 2 else WRONG}
+        address = {"REMOTE_ADDR": f"192.0.2.{i % 4}"}
+        client = app.test_client()
+        return client.post("/api/auth/login", json=body, environ_base=address).status_code
+
+    statuses = _concurrently(40, login)
+
+    # No deadlock between reservations, give-backs and clean-ups: every answer is an answer.
+    assert sorted(set(statuses)) == [200, 401]
+    counters = dict(_sql(clean_db, "SELECT key, attempts FROM login_attempts"))
+    assert counters[EMAIL] == statuses.count(401) == 20
+    assert sum(n for key, n in counters.items() if key != EMAIL) == 20

@@ -34,16 +34,27 @@ FROM reserved
 WHERE attempts > CASE scope WHEN 'account' THEN %(per_account)s ELSE %(per_client)s END
 """
 
-# A check that succeeded gives its attempt back to both budgets.
+# A check that succeeded gives its attempt back to both budgets. The rows are locked in
+# the order RESERVE locks them (account, then client), so the two never deadlock.
 RELEASE = """
-UPDATE login_attempts
-SET attempts = attempts - 1
-WHERE ((scope = 'account' AND key = lower(%(email)s))
-       OR (scope = 'client' AND key = %(client_ip)s))
-  AND attempts > 0
+WITH locked AS (
+    SELECT scope, key
+    FROM login_attempts
+    WHERE ((scope = 'account' AND key = lower(%(email)s))
+           OR (scope = 'client' AND key = %(client_ip)s))
+      AND attempts > 0
+    ORDER BY scope
+    FOR UPDATE
+)
+UPDATE login_attempts AS a
+SET attempts = a.attempts - 1
+FROM locked
+WHERE a.scope = locked.scope
+  AND a.key = locked.key
 """
 
-# Counters whose window has ended, a bounded batch at a time.
+# Counters whose window has ended, a bounded batch at a time. Rows another transaction
+# holds are skipped, so this never waits for (or deadlocks with) a reservation.
 FORGET_EXPIRED = """
 DELETE FROM login_attempts
 WHERE (scope, key) IN (
@@ -51,6 +62,7 @@ WHERE (scope, key) IN (
     FROM login_attempts
     WHERE window_start <= now() - make_interval(secs => %(window)s)
     LIMIT 100
+    FOR UPDATE SKIP LOCKED
 )
 """
 
