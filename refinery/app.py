@@ -18,6 +18,7 @@ from refinery.api import (
     auth,
     credentials,
     health,
+    invitations,
     keys,
     members,
     openapi,
@@ -87,6 +88,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(optimize.bp)
     app.register_blueprint(credentials.bp)
     app.register_blueprint(members.bp)
+    app.register_blueprint(invitations.bp)
     app.register_blueprint(organization.bp)
     app.register_blueprint(keys.bp)
     app.register_blueprint(usage.bp)

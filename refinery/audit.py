@@ -12,6 +12,7 @@ ACTIONS = (
     "auth.login_failed",
     "auth.logout",
     "auth.password_changed",
+    "auth.password_change_failed",
     "member.added",
     "member.changed",
     "member.removed",
@@ -21,6 +22,9 @@ ACTIONS = (
     "provider.removed",
     "organization.changed",
     "plan.changed",
+    "invitation.created",
+    "invitation.revoked",
+    "invitation.accepted",
 )
 
 

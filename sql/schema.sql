@@ -67,15 +67,18 @@ CREATE INDEX IF NOT EXISTS auth_sessions_user_idx ON auth_sessions (user_id) WHE
 CREATE INDEX IF NOT EXISTS auth_sessions_org_created_idx
     ON auth_sessions (organization_id, created_at DESC, id DESC);
 
--- Failed logins, counted per account and per client address over a sliding window.
-CREATE TABLE IF NOT EXISTS login_failures (
-    id          BIGSERIAL PRIMARY KEY,
-    email       TEXT NOT NULL,
-    client_ip   TEXT NOT NULL,
-    created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+-- Password checks, reserved before bcrypt runs: one counter per account (lower-case
+-- e-mail) and one per client address, over a fixed window that starts with its first
+-- attempt. The reservation is one INSERT ... ON CONFLICT DO UPDATE, so concurrent attempts
+-- cannot both see room under the limit; a check that succeeds gives its reservation back.
+CREATE TABLE IF NOT EXISTS login_attempts (
+    scope         TEXT NOT NULL CHECK (scope IN ('account', 'client')),
+    key           TEXT NOT NULL,
+    attempts      INTEGER NOT NULL CHECK (attempts >= 0),
+    window_start  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (scope, key)
 );
-CREATE INDEX IF NOT EXISTS login_failures_email_idx ON login_failures (lower(email), created_at);
-CREATE INDEX IF NOT EXISTS login_failures_ip_idx ON login_failures (client_ip, created_at);
+CREATE INDEX IF NOT EXISTS login_attempts_window_idx ON login_attempts (window_start);
 
 CREATE TABLE IF NOT EXISTS api_keys (
     id               UUID PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -180,6 +183,24 @@ CREATE TABLE IF NOT EXISTS batch_items (
 CREATE INDEX IF NOT EXISTS batch_items_org_created_idx
     ON batch_items (organization_id, created_at DESC, id DESC);
 
+-- Invitations to join an organization. Only the token's SHA-256 is stored; the address
+-- belongs to nobody until the invitation is accepted (a member is created then).
+CREATE TABLE IF NOT EXISTS invitations (
+    id                UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id   UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    email             TEXT NOT NULL CHECK (char_length(email) BETWEEN 3 AND 254),
+    role              TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('admin', 'user')),
+    token_hash        TEXT NOT NULL UNIQUE,
+    invited_by        UUID REFERENCES users (id) ON DELETE SET NULL,
+    created_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
+    expires_at        TIMESTAMPTZ NOT NULL,
+    accepted_at       TIMESTAMPTZ,
+    accepted_user_id  UUID REFERENCES users (id) ON DELETE SET NULL,
+    revoked_at        TIMESTAMPTZ
+);
+CREATE INDEX IF NOT EXISTS invitations_org_created_idx
+    ON invitations (organization_id, created_at DESC, id DESC);
+
 -- Append-only record of who did what. organization_id is NULL only for events that
 -- belong to no organization (a failed login for an unknown e-mail). The actor ids are
 -- deliberately not foreign keys: the trail keeps naming a member after they are removed.
@@ -231,12 +252,11 @@ $$;
 GRANT USAGE ON SCHEMA public TO refinery_app;
 GRANT SELECT, INSERT, UPDATE, DELETE
     ON organizations, users, subscriptions, auth_sessions, api_keys, provider_configs,
-       optimizations, batch_jobs, batch_items
+       optimizations, batch_jobs, batch_items, invitations
     TO refinery_app;
 GRANT SELECT, INSERT ON audit_log TO refinery_app;
--- Failed logins are keyed by e-mail and address, before any organization is known.
-GRANT SELECT, INSERT, DELETE ON login_failures TO refinery_app;
-GRANT USAGE ON SEQUENCE login_failures_id_seq TO refinery_app;
+-- Password checks are counted by e-mail and address, before any organization is known.
+GRANT SELECT, INSERT, UPDATE, DELETE ON login_attempts TO refinery_app;
 
 CREATE OR REPLACE FUNCTION refinery_current_org() RETURNS uuid
 LANGUAGE sql STABLE AS $$
@@ -256,7 +276,7 @@ DECLARE
 BEGIN
     FOREACH tenant_table IN ARRAY ARRAY['users', 'subscriptions', 'auth_sessions', 'api_keys',
                                          'provider_configs', 'optimizations', 'batch_jobs',
-                                         'batch_items']
+                                         'batch_items', 'invitations']
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', tenant_table);
         EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %I', tenant_table);
@@ -332,7 +352,22 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     FROM found AS f
 $$;
 
+-- An invitation by its token's hash, while it can still be accepted (accepting needs its
+-- organization before it is known).
+CREATE OR REPLACE FUNCTION refinery_invitation_lookup(p_token_hash TEXT)
+RETURNS TABLE (id UUID, organization_id UUID, email TEXT, role TEXT)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT i.id, i.organization_id, i.email, i.role
+    FROM invitations AS i
+    WHERE i.token_hash = p_token_hash
+      AND i.accepted_at IS NULL
+      AND i.revoked_at IS NULL
+      AND i.expires_at > now()
+$$;
+
 REVOKE ALL ON FUNCTION refinery_login_lookup(TEXT) FROM PUBLIC;
+REVOKE ALL ON FUNCTION refinery_invitation_lookup(TEXT) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION refinery_invitation_lookup(TEXT) TO refinery_app;
 REVOKE ALL ON FUNCTION refinery_api_key_principal(TEXT) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION refinery_login_lookup(TEXT) TO refinery_app;
 GRANT EXECUTE ON FUNCTION refinery_api_key_principal(TEXT) TO refinery_app;

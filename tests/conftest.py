@@ -37,7 +37,8 @@ _TABLES = (
     "optimizations",
     "provider_configs",
     "api_keys",
-    "login_failures",
+    "login_attempts",
+    "invitations",
     "auth_sessions",
     "subscriptions",
     "users",
@@ -160,6 +161,21 @@ class Auth:
     def login(self, email: str, password: str = PASSWORD):
         """POST /api/auth/login and return the response."""
         return self.client.post("/api/auth/login", json={"email": email, "password": password})
+
+    def add_member(
+        self, admin_header: dict, email: str, role: str = "user", password: str = PASSWORD
+    ) -> dict:
+        """Invite an address as the admin and accept as the invitee; return the 201 body."""
+        invited = self.client.post(
+            "/api/invitations", json={"email": email, "role": role}, headers=admin_header
+        )
+        assert invited.status_code == 201, invited.get_json()
+        accepted = self.client.post(
+            "/api/invitations/accept",
+            json={"token": invited.get_json()["token"], "password": password, "fullName": "Member"},
+        )
+        assert accepted.status_code == 201, accepted.get_json()
+        return accepted.get_json()
 
     @staticmethod
     def header(token: str) -> dict:

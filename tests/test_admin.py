@@ -47,11 +47,7 @@ def world(clean_db, fake) -> World:
     auth = Auth(client)
     admin = _header(auth.register("org-a")["accessToken"])
     other = _header(auth.register("org-b")["accessToken"])
-    member = client.post(
-        "/api/users",
-        json={"email": "member@org-a.example.com", "fullName": "Member", "password": PASSWORD},
-        headers=admin,
-    ).get_json()
+    member = auth.add_member(admin, "member@org-a.example.com")["user"]
     member_header = _header(auth.login("member@org-a.example.com").get_json()["accessToken"])
     live = client.post("/api/keys", json={"name": "backend"}, headers=admin).get_json()
     revoked = client.post("/api/keys", json={"name": "old"}, headers=admin).get_json()
@@ -93,7 +89,7 @@ MATRIX = [
         "POST",
         "/api/users",
         {"email": "new@example.com", "fullName": "New", "password": PASSWORD},
-        (201, 403, 403, 401, 401, 201),
+        (410, 403, 403, 401, 401, 410),
     ),
     ("PATCH", "/api/users/{a_member}", {"fullName": "Renamed"}, (200, 403, 403, 401, 401, 404)),
     ("DELETE", "/api/users/{a_member}", None, (204, 403, 403, 401, 401, 404)),
@@ -109,6 +105,7 @@ ERROR_CODES = {
     403: {"forbidden", "api_key_not_allowed"},
     404: {"not_found"},
     400: {"validation_error"},
+    410: {"invitation_required"},
 }
 
 
@@ -225,20 +222,18 @@ def test_removing_a_member_ends_their_sessions_and_keeps_their_history(world):
 def test_member_validation_and_duplicates(world):
     client, admin = world.client, world.headers["admin"]
     duplicate = client.post(
-        "/api/users",
-        json={"email": "MEMBER@org-a.example.com", "fullName": "Again", "password": PASSWORD},
-        headers=admin,
+        "/api/invitations", json={"email": "MEMBER@org-a.example.com"}, headers=admin
     )
-    assert duplicate.status_code == 409
-    assert duplicate.get_json()["code"] == "email_taken"
-    bad = client.post(
-        "/api/users",
-        json={"email": "x", "fullName": "", "password": "short", "role": "owner"},
-        headers=admin,
+    accepted = client.post(
+        "/api/invitations/accept",
+        json={"token": duplicate.get_json()["token"], "password": PASSWORD, "fullName": "Again"},
     )
+    assert accepted.status_code == 409
+    assert accepted.get_json()["code"] == "email_taken"
+    bad = client.post("/api/invitations", json={"email": "x", "role": "owner"}, headers=admin)
     assert bad.status_code == 400
     fields = {d["field"] for d in bad.get_json()["details"]}
-    assert fields == {"email", "fullName", "password", "role"}
+    assert fields == {"email", "role"}
     bad_role = client.patch(
         f"/api/users/{world.ids['a_member']}", json={"role": "root"}, headers=admin
     )
@@ -349,7 +344,8 @@ def test_audit_records_each_action_and_only_for_its_organization(world, fake):
         "auth.login",
         "auth.login_failed",
         "auth.password_changed",
-        "member.added",
+        "invitation.created",
+        "invitation.accepted",
         "member.changed",
         "member.removed",
         "api_key.created",

@@ -23,14 +23,22 @@ BODY_ENDPOINTS = [
     ("POST", "/api/auth/password", ["currentPassword", "newPassword"]),
     ("POST", "/api/optimize", ["text", "provider", "strategy", "compressionLevel", "outputFormat"]),
     ("PUT", "/api/providers/openai", ["apiKey", "model", "endpoint"]),
-    ("POST", "/api/users", ["email", "fullName", "password", "role"]),
+    ("POST", "/api/invitations", ["email", "role"]),
+    ("POST", "/api/invitations/accept", ["token", "password", "fullName"]),
     ("PATCH", "/api/users/{member}", ["fullName", "role"]),
     ("PATCH", "/api/organization", ["name"]),
     ("POST", "/api/keys", ["name"]),
 ]
 WRONG_TYPES = [12, 3.5, True, ["a"], {"a": 1}]
 UNSTORABLE = ["nul\x00inside", "lone \ud800 surrogate", "\udfff"]
-COUNTED = ("organizations", "users", "optimizations", "api_keys", "provider_configs")
+COUNTED = (
+    "organizations",
+    "users",
+    "optimizations",
+    "api_keys",
+    "provider_configs",
+    "invitations",
+)
 
 
 @pytest.fixture
@@ -39,11 +47,7 @@ def setup(clean_db):
     app = create_app(make_config(clean_db, MAX_BODY_BYTES="4096"))
     client = app.test_client()
     admin = Auth.header(Auth(client).register("acme")["accessToken"])
-    member = client.post(
-        "/api/users",
-        json={"email": "m@acme.example.com", "fullName": "M", "password": "password-123"},
-        headers=admin,
-    ).get_json()
+    member = Auth(client).add_member(admin, "m@acme.example.com")["user"]
     return client, admin, member["id"], clean_db
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from flask import Blueprint, current_app, g, jsonify, request
 
@@ -12,8 +13,8 @@ from refinery.api.ratelimit import per_client_registration
 from refinery.api.serializers import organization_json, subscription_json, user_json
 from refinery.api.validation import Fields, json_body
 from refinery.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationError
-from refinery.passwords import check_password, hash_password
-from refinery.queries import login_failures, organizations, sessions, users
+from refinery.passwords import check_password, hash_password, needs_rehash
+from refinery.queries import login_attempts, organizations, sessions, users
 
 bp = Blueprint("auth", __name__, url_prefix="/api/auth")
 
@@ -28,7 +29,7 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _actor(user: dict) -> dict:
+def member_actor(user: dict) -> dict:
     """A member as the actor of an audit event."""
     return {
         "user_id": user["id"],
@@ -37,7 +38,7 @@ def _actor(user: dict) -> dict:
     }
 
 
-def _start_session(conn, user: dict) -> dict:
+def start_session(conn, user: dict) -> dict:
     """Open a login session and return the token pair for it."""
     session_id = str(uuid.uuid4())
     access, refresh, jti = issue_tokens(user, session_id)
@@ -76,11 +77,11 @@ def register():
         user = users.create_user(conn, org["id"], email, password_hash, full_name, "admin")
         if user is None:
             raise Conflict("An account with that e-mail already exists.", code="email_taken")
-        tokens = _start_session(conn, user)
+        tokens = start_session(conn, user)
         record_action(
             conn,
             "organization.registered",
-            actor=_actor(user),
+            actor=member_actor(user),
             target_type="organization",
             target_id=org["id"],
             details={"slug": slug},
@@ -89,47 +90,75 @@ def register():
     return jsonify(body), 201
 
 
-@bp.post("/login")
-def login():
-    """Exchange e-mail and password for tokens; failures are throttled and look alike."""
-    fields = Fields(json_body())
-    email = fields.string("email", max_len=254)
-    password = fields.string("password", max_len=1000, strip=False)
-    fields.check()
+def reserve_password_check(organization_id: str | None, email: str, find: Callable) -> dict | None:
+    """Reserve one password check for the account and the caller's address, then find.
 
-    settings, client_ip = _settings(), _client_ip()
-    # No organization yet: the e-mail is looked up through a narrow database function.
-    with db.reading(None) as conn:
-        wait = login_failures.throttle_wait(
+    The one gate in front of every bcrypt check of a member's password (login, password
+    change): the reservation commits before bcrypt runs, and past LOGIN_MAX_FAILURES_PER_*
+    within LOGIN_THROTTLE_WINDOW it is refused (429 login_throttled) and takes nothing.
+    Returns find(conn), run in the same transaction; a check that then succeeds gives the
+    reservation back with login_attempts.release.
+    """
+    settings = _settings()
+    with db.transaction(organization_id) as conn:
+        wait = login_attempts.reserve(
             conn,
             email,
-            client_ip,
+            _client_ip(),
             settings.login_window,
             settings.login_max_per_account,
             settings.login_max_per_client,
         )
-        user = None if wait else users.find_login(conn, email)
-    if wait:
-        raise TooManyRequests(
-            "Too many failed logins; try again later.", code="login_throttled", retry_after=wait
-        )
-
-    # Unknown e-mail and wrong password cost one bcrypt check each and answer the same.
-    if not check_password(password, user and user["password_hash"], settings.bcrypt_rounds):
-        with db.transaction(user and user["organization_id"]) as conn:
-            login_failures.record_failure(conn, email, client_ip, settings.login_window)
-            record_action(
-                conn,
-                "auth.login_failed",
-                organization_id=user and user["organization_id"],
-                actor={"user_id": user and user["id"], "email": email},
+        if wait:
+            # Raised inside the transaction: it rolls back, so a refused attempt, which
+            # checks no password, takes nothing from either budget.
+            raise TooManyRequests(
+                "Too many failed password attempts; try again later.",
+                code="login_throttled",
+                retry_after=wait,
             )
+        return find(conn)
+
+
+def _record_wrong_password(organization_id: str | None, action: str, actor: dict) -> None:
+    """Audit a wrong password, and forget a batch of ended throttle windows."""
+    with db.transaction(organization_id) as conn:
+        login_attempts.forget_expired(conn, _settings().login_window)
+        record_action(conn, action, organization_id=organization_id, actor=actor)
+
+
+@bp.post("/login")
+def login():
+    """Exchange e-mail and password for tokens; failures are throttled and look alike."""
+    fields = Fields(json_body())
+    email = fields.email()
+    password = fields.string("password", max_len=1000, strip=False)
+    fields.check()
+
+    settings = _settings()
+    # No organization yet: the e-mail is looked up through a narrow database function.
+    user = reserve_password_check(None, email, lambda conn: users.find_login(conn, email))
+    stored = user and user["password_hash"]
+    # Unknown e-mail and wrong password cost a bcrypt check at the configured cost each
+    # and answer the same.
+    if not check_password(password, stored, settings.bcrypt_rounds):
+        organization_id = user and user["organization_id"]
+        _record_wrong_password(
+            organization_id, "auth.login_failed", {"user_id": user and user["id"], "email": email}
+        )
         raise Unauthorized("Invalid e-mail or password.", code="invalid_credentials")
 
+    # A hash made at another cost than BCRYPT_ROUNDS is replaced while the password is known.
+    rehashed = needs_rehash(stored, settings.bcrypt_rounds) and hash_password(
+        password, settings.bcrypt_rounds
+    )
     with db.transaction(user["organization_id"]) as conn:
+        login_attempts.release(conn, email, _client_ip())
+        if rehashed:
+            users.rehash_password(conn, user["id"], stored, rehashed)
         users.touch_login(conn, user["id"])
-        tokens = _start_session(conn, user)
-        record_action(conn, "auth.login", actor=_actor(user))
+        tokens = start_session(conn, user)
+        record_action(conn, "auth.login", actor=member_actor(user))
         org = organizations.get_organization(conn, user["organization_id"])
     return jsonify({**tokens, "user": user_json(user), "organization": organization_json(org)})
 
@@ -198,20 +227,30 @@ def me():
 @bp.post("/password")
 @login_required()
 def change_password():
-    """Change the caller's password; every other session of theirs ends."""
+    """Change the caller's password; every other session of theirs ends.
+
+    A wrong current password is throttled and audited like a failed login: the same
+    account budget (the caller's e-mail) and the same address budget.
+    """
     fields = Fields(json_body())
     current = fields.string("currentPassword", max_len=1000, strip=False)
     new = fields.password("newPassword")
     fields.check()
     settings, principal = _settings(), g.principal
-    with db.reading(principal["organization_id"]) as conn:
-        stored = users.password_hash(conn, principal["organization_id"], principal["user_id"])
+    organization_id, email = principal["organization_id"], principal["email"]
+    stored = reserve_password_check(
+        organization_id,
+        email,
+        lambda conn: users.password_hash(conn, organization_id, principal["user_id"]),
+    )
     if not check_password(current, stored, settings.bcrypt_rounds):
+        _record_wrong_password(organization_id, "auth.password_change_failed", principal)
         raise ValidationError(
             details=[{"field": "currentPassword", "message": "is not the current password"}]
         )
     new_hash = hash_password(new, settings.bcrypt_rounds)
-    with db.transaction(principal["organization_id"]) as conn:
+    with db.transaction(organization_id) as conn:
+        login_attempts.release(conn, email, _client_ip())
         users.set_password(conn, principal["user_id"], new_hash)
         ended = sessions.revoke_user_sessions(
             conn, principal["user_id"], "password_change", keep_session_id=principal["session_id"]

@@ -1,15 +1,17 @@
-"""The members blueprint: an admin manages the people of the organization."""
+"""The members blueprint: an admin manages the people of the organization.
+
+People join by invitation (refinery/api/invitations.py); POST /api/users answers 410.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, g, jsonify
 
 from refinery import db
 from refinery.api.identity import login_required, record_action
 from refinery.api.serializers import member_json
 from refinery.api.validation import Fields, json_body, path_id
-from refinery.errors import Conflict, NotFound
-from refinery.passwords import hash_password
+from refinery.errors import APIError, Conflict, NotFound
 from refinery.queries import users
 
 bp = Blueprint("members", __name__, url_prefix="/api/users")
@@ -37,27 +39,13 @@ def list_members():
 @bp.post("")
 @login_required(role="admin")
 def add_member():
-    """Add a member with a first password that they then change."""
-    fields = Fields(json_body())
-    email = fields.email()
-    full_name = fields.string("fullName")
-    role = fields.choice("role", ROLES, default="user")
-    password = fields.password()
-    fields.check()
-    password_hash = hash_password(password, current_app.config["REFINERY"].bcrypt_rounds)
-    organization_id = g.principal["organization_id"]
-    with db.transaction(g.principal["organization_id"]) as conn:
-        member = users.create_user(conn, organization_id, email, password_hash, full_name, role)
-        if member is None:
-            raise Conflict("An account with that e-mail already exists.", code="email_taken")
-        record_action(
-            conn,
-            "member.added",
-            target_type="user",
-            target_id=member["id"],
-            details={"email": member["email"], "role": role},
-        )
-    return jsonify(member_json(member)), 201
+    """Gone: members join by invitation (POST /api/invitations), setting their own password."""
+    raise APIError(
+        "Members join by invitation: POST /api/invitations {email, role}; the invitee "
+        "accepts with POST /api/invitations/accept and sets their own password.",
+        code="invitation_required",
+        status=410,
+    )
 
 
 @bp.patch("/<raw_id>")

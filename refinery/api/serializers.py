@@ -25,6 +25,34 @@ def user_json(user: dict) -> dict:
     }
 
 
+def invitation_status(invitation: dict) -> str:
+    """pending, accepted, revoked or expired."""
+    if invitation["accepted_at"] is not None:
+        return "accepted"
+    if invitation["revoked_at"] is not None:
+        return "revoked"
+    if invitation["expires_at"] <= datetime.now(UTC):
+        return "expired"
+    return "pending"
+
+
+def invitation_json(invitation: dict) -> dict:
+    """An invitation as an admin sees it (never its token or the token's hash)."""
+    accepted_by = invitation["accepted_user_id"]
+    return {
+        "id": str(invitation["id"]),
+        "email": invitation["email"],
+        "role": invitation["role"],
+        "status": invitation_status(invitation),
+        "invitedBy": invitation["invited_by"] and str(invitation["invited_by"]),
+        "acceptedUserId": accepted_by and str(accepted_by),
+        "createdAt": timestamp(invitation["created_at"]),
+        "expiresAt": timestamp(invitation["expires_at"]),
+        "acceptedAt": timestamp(invitation["accepted_at"]),
+        "revokedAt": timestamp(invitation["revoked_at"]),
+    }
+
+
 def organization_json(org: dict) -> dict:
     """An organization with its plan."""
     return {"id": str(org["id"]), "name": org["name"], "slug": org["slug"], "plan": org["plan"]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import uuid
 from typing import Any
 
@@ -14,6 +15,10 @@ from refinery.errors import APIError, NotFound, ValidationError
 EMAIL = re.compile(
     r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
+# Characters no address may hold in its local part: controls (ANSI escapes start with
+# one), format characters (bidi overrides, zero-width spaces and joiners), separators,
+# surrogates and private-use characters. By Unicode category, so the whole class is out.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zs", "Zl", "Zp"})
 SLUG = re.compile(r"^[a-z0-9](-?[a-z0-9])*$")
 # Surrogates cannot be encoded to UTF-8 and NUL cannot be stored by PostgreSQL.
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
@@ -84,9 +89,21 @@ class Fields:
         return value
 
     def email(self, name: str = "email") -> str | None:
-        """An e-mail address, stripped; case is kept but compared case-insensitively."""
+        """An e-mail address, stripped; case is kept but compared case-insensitively.
+
+        The one check of an address wherever one is accepted (register, login,
+        invitations): its shape, and no invisible or control character in it.
+        """
         value = self.string(name, min_len=3, max_len=254)
-        if value is not None and not EMAIL.match(value):
+        if value is None:
+            return None
+        if any(unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in value):
+            self.fail(
+                name,
+                "must not contain control, format (bidi, zero-width) or space characters",
+            )
+            return None
+        if not EMAIL.match(value):
             self.fail(name, "must be an e-mail address like name@example.com")
             return None
         return value

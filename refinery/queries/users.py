@@ -49,6 +49,15 @@ SET password_hash = %(password_hash)s,
 WHERE id = %(user_id)s
 """  # noqa: S105 - a statement, not a password
 
+# Only while the stored hash is still the one that was checked: a password changed in the
+# meantime is never overwritten by the old password's new hash.
+REHASH_PASSWORD = """
+UPDATE users
+SET password_hash = %(new_hash)s
+WHERE id = %(user_id)s
+  AND password_hash = %(old_hash)s
+"""  # noqa: S105 - a statement, not a password
+
 LIST_MEMBERS = """
 SELECT id, organization_id, email, full_name, role, created_at, last_login_at
 FROM users
@@ -131,6 +140,12 @@ def password_hash(conn: connection, organization_id: str, user_id: str) -> str |
 def set_password(conn: connection, user_id: str, password_hash: str) -> None:
     """Replace a member's password hash."""
     execute(conn, SET_PASSWORD, {"user_id": user_id, "password_hash": password_hash})
+
+
+def rehash_password(conn: connection, user_id: str, old_hash: str, new_hash: str) -> None:
+    """Replace a member's hash by one of the same password at another cost, if unchanged."""
+    params = {"user_id": user_id, "old_hash": old_hash, "new_hash": new_hash}
+    execute(conn, REHASH_PASSWORD, params)
 
 
 def list_members(conn: connection, organization_id: str) -> list[dict]:
