@@ -29,7 +29,7 @@ _HAS_WORD = regex.compile(r"[\p{L}\p{N}\ue000]")
 # The next word's first letter, past opening quotes and brackets only: after a removal,
 # "14 years of experience" must not become "14 years Experience".
 _CAPITALIZE = regex.compile(r"\ue002([ \t\"'“‘(\[*_]*)(\p{Ll})")
-_OPENERS_BEFORE = frozenset(" \t\"'“(")
+_OPENERS_BEFORE = frozenset(" \t\"'“(*_")
 _ENDS = frozenset(".!?\n\ue002")
 
 Edit = Callable[[str, Removals], str]

@@ -123,7 +123,7 @@ def split_lines(masked: str) -> list[Line]:
 # so it is kept as written ("EXAMPLE OUTPUT", "E.g.:", "Questions might include:").
 _EXAMPLE_LABEL = regex.compile(
     r"\b(?:examples?|e\.g\.|for instance|samples?|templates?|(?:might|may|could) include|"
-    r"like this|(?:following|this) format)(?![\p{L}])",
+    r"options|choices|like this|(?:following|this) format)(?![\p{L}])",
     regex.I,
 )
 _END_LABEL = regex.compile(r"^\s*(?:end|/)\b", regex.I)
@@ -136,13 +136,18 @@ def _is_label(line: Line) -> bool:
         return True
     if line.kind != "paragraph":
         return False
-    text = line.content.strip()
+    text = line.content.strip().strip("*_").strip()
     words = _WORDS.findall(text)
     if not words or len(words) > 12:
         return False
     letters = [c for c in text if c.isalpha()]
     shouted = len(words) <= 8 and letters and all(c.isupper() for c in letters)
     return bool(shouted or text.endswith(":"))
+
+
+def _heading_level(line: Line) -> int:
+    """The number of '#' of a heading line."""
+    return line.prefix.count("#")
 
 
 # Labels inside a few-shot example ("Input:", "User:", "Answer:") do not end it.
@@ -156,20 +161,31 @@ _TURN_LABEL = regex.compile(
 def freeze_examples(lines: list[Line]) -> None:
     """Keep as written every line under a label that introduces examples or a template.
 
-    The frozen run ends at the next heading, at an "END ..." line, or at a label that opens
-    a new block (after a blank line) and introduces something else.
+    Under an example heading ("## EXAMPLE 1") everything is the example, titles and labels
+    included, up to the next heading of the same or a higher level. Under another label
+    ("E.g.:", "FOLLOW-UP SECTION EXAMPLE") the run ends at an "END ..." line or at a label
+    that opens a new block (after a blank line) and introduces something else.
     """
     frozen = False
+    heading_level: int | None = None  # the level of the heading that froze the run, if any
     after_blank = True
     for line in lines:
         if line.kind == "blank":
             after_blank = True
             continue
-        label = _is_label(line) and not _TURN_LABEL.match(line.content)
-        if frozen and label and _END_LABEL.match(line.content):
-            frozen = False
-        elif label and (not frozen or line.kind == "heading" or after_blank):
-            frozen = _EXAMPLE_LABEL.search(line.content) is not None
+        if line.kind == "heading":
+            level = _heading_level(line)
+            if not (frozen and heading_level is not None and level > heading_level):
+                frozen = _EXAMPLE_LABEL.search(line.content) is not None
+                heading_level = level if frozen else None
+        elif frozen and heading_level is not None:
+            if line.kind in EDITABLE:
+                line.kind, line.prefix, line.content = "block", line.prefix + line.content, ""
+        elif _is_label(line) and not _TURN_LABEL.match(line.content):
+            if frozen and _END_LABEL.match(line.content):
+                frozen = False
+            elif not frozen or after_blank:
+                frozen = _EXAMPLE_LABEL.search(line.content) is not None
         elif frozen and line.kind in EDITABLE:
             line.kind, line.prefix, line.content = "block", line.prefix + line.content, ""
         after_blank = False

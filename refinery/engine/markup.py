@@ -1,4 +1,8 @@
-"""The low level's markdown-noise pass and the strategies' markup edits."""
+"""The low level's markdown-noise pass and the strategies' markup edits.
+
+Emphasis markers stay: a blind read found bold that set a rule's priority, and bold in
+templates and sample outputs the model copies, as often as bold that only decorates.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from refinery.engine.edit import edit_lines, sentence_initial
 from refinery.engine.lines import Line
 from refinery.engine.removals import Removals
 
-_EMPHASIS = regex.compile(r"(\*\*|__)(?=\S)([^\n]*?\S)\1")
 _STEP = regex.compile(
     r"(?m)^(?:step)[ \t]+(\ue000[\ue010-\ue019]+\ue001)[ \t]*[:.)-][ \t]*", regex.I
 )
@@ -19,37 +22,6 @@ _SHOUTED = regex.compile(
 # A table's delimiter row ("|:------|----:|"): three dashes say as much as thirty.
 _DELIMITER_CELL = regex.compile(r"(?<=\|[ \t]*:?)-{4,}(?=:?[ \t]*(?:\||$))")
 _DELIMITER_ROW = regex.compile(r"^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*:?-*:?[ \t]*$")
-
-
-# "**First Last**", "**Title**": Title-cased words in bold are a template the model copies.
-_TEMPLATE = regex.compile(r"\p{Lu}\p{Ll}*(?:[ \t]+\p{Lu}\p{Ll}*)*")
-_LABEL_AFTER = regex.compile(r"[ \t]*:")
-
-
-def _decorative(text: str, match: regex.Match) -> bool:
-    """Say whether emphasis only stresses: a label opening a line, or words that are no template."""
-    label = match.start() == 0 or text[match.start() - 1] == "\n"
-    if label and (match.group(2).endswith(":") or _LABEL_AFTER.match(text, match.end())):
-        return True
-    return _TEMPLATE.fullmatch(match.group(2)) is None
-
-
-def plain_emphasis(lines: list[Line], removals: Removals) -> None:
-    """Drop bold/underline emphasis markers that only stress; the words stay."""
-
-    def plain(text: str, removals: Removals) -> str:
-        """Unwrap each **bold** and __underlined__ run that is decoration."""
-
-        def unwrap(match: regex.Match) -> str:
-            """Keep a template's markers, drop a decoration's."""
-            if not _decorative(text, match):
-                return match.group(0)
-            removals.add(match.group(1) * 2, "emphasis markers")
-            return match.group(2)
-
-        return _EMPHASIS.sub(unwrap, text)
-
-    edit_lines(lines, plain, removals)
 
 
 def short_table_delimiters(lines: list[Line], removals: Removals) -> None:

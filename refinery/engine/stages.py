@@ -21,8 +21,6 @@ def run_stage(
             markup.steps_to_items(lines, removals)
         if row.optional_commas:
             punctuation.light_punctuation(lines, removals)
-        if row.plain_emphasis:
-            markup.plain_emphasis(lines, removals)
         markup.short_table_delimiters(lines, removals)
         apply_phrases(lines, LOW, strategy, removals)
         repeats.drop_repeated_sentences(lines, removals, unmask)

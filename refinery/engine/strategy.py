@@ -16,8 +16,6 @@ class Strategy:
     name: str
     # Drop a serial comma ("a, b, and c") and the comma after a sequence word ("Then,").
     optional_commas: bool
-    # Drop **bold** and __underline__ markers (the words stay).
-    plain_emphasis: bool
     # "Step 1: do x" becomes the markdown item "1. do x".
     step_items: bool
     # Lower-case SHOUTED instruction words at medium.
@@ -47,7 +45,6 @@ STRATEGY_TABLE: dict[str, Strategy] = {
         Strategy(
             "UNIVERSAL",
             optional_commas=True,
-            plain_emphasis=True,
             step_items=False,
             calm_shouting=False,
             section_style="heading",
@@ -60,7 +57,6 @@ STRATEGY_TABLE: dict[str, Strategy] = {
         Strategy(
             "GPT",
             optional_commas=True,
-            plain_emphasis=False,
             step_items=True,
             calm_shouting=False,
             section_style="heading",
@@ -74,7 +70,6 @@ STRATEGY_TABLE: dict[str, Strategy] = {
         Strategy(
             "CLAUDE",
             optional_commas=True,
-            plain_emphasis=True,
             step_items=False,
             calm_shouting=True,
             section_style="xml",
@@ -89,7 +84,6 @@ STRATEGY_TABLE: dict[str, Strategy] = {
         Strategy(
             "DEEPSEEK",
             optional_commas=True,
-            plain_emphasis=True,
             step_items=False,
             calm_shouting=False,
             section_style="heading",
@@ -102,7 +96,6 @@ STRATEGY_TABLE: dict[str, Strategy] = {
         Strategy(
             "LEGAL",
             optional_commas=False,
-            plain_emphasis=False,
             step_items=False,
             calm_shouting=False,
             section_style="heading",

@@ -65,6 +65,13 @@ _PARTICIPLE = (
 )
 
 
+# A number (masked by the engine) or a frequency right before "a": a rate, not an article.
+_NUMBER_BEFORE = regex.compile(r"\ue001[ \t]*$")
+_RATE_WORDS = frozenset(
+    {"once", "twice", "thrice", "times", "one", "two", "three", "four", "five", "ten", "per"}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Keep:
     """A context in which the high word pass keeps a candidate, and an example that shows it."""
@@ -93,6 +100,17 @@ KEEPS: tuple[Keep, ...] = (
         "part of a quantity: 'a few' is not 'few'",
         "Give a few examples and keep a little humor.",
         "a few examples and keep a little humor",
+    ),
+    Keep(
+        frozenset({"a", "an"}),
+        lambda text, start, end: (
+            _after(r"[ \t]+piece\b")(text, start, end)
+            or _NUMBER_BEFORE.search(text, max(0, start - 12), start) is not None
+            or previous_word(text, start) in _RATE_WORDS
+        ),
+        "a rate: 'twice a day', '$5 a month', 'one slide a piece'",
+        "Post twice a day, spend $5 a month and write one bullet a piece.",
+        "twice a day, spend $5 a month and write one bullet a piece",
     ),
     Keep(
         frozenset({"a", "an"}),

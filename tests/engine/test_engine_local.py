@@ -496,6 +496,23 @@ EXAMPLE_SECTIONS = {
         "Output:\nThe sentiment is positive.",
         "Input:\nThe food is the best in the town.\n\nOutput:\nThe sentiment is positive.",
     ),
+    # Blind read, seed 2026: titles and sub-headings inside an example are the example.
+    "example_with_titles_and_subheadings": (
+        "# EXAMPLES\n\n## EXAMPLE 1\n\n**Your Response:**\n\n**🧠 ANALYTICAL CONTEXT**\n\n"
+        "The issue may appear as a time management problem.\n\n### **Overall Assessment**\n\n"
+        "The function correctly fetches the user data.\n\n# OUTPUT\n\n- Answer the user.",
+        "**🧠 ANALYTICAL CONTEXT**\n\nThe issue may appear as a time management problem.\n\n"
+        "### **Overall Assessment**\n\nThe function correctly fetches the user data.",
+    ),
+    "options_to_select_from": (
+        "CALLOUT OPTIONS TO SELECT FROM (Select one that applies best):\n\n> [!NOTE]\n"
+        "> This is a note callout for general information.\n\nSTEPS:\n\n1. Pick one.",
+        "> This is a note callout for general information.",
+    ),
+    "emphasis_sets_priority": (
+        "4. Accept **only** A, B, C or D as valid input.\n- **No profanity**",
+        "Accept **only** A, B, C or D as valid input.\n- **No profanity**",
+    ),
     "tab_separated_template": (
         "Return the rows in this shape:\nDate\tTTR-C_days / Month Year\t81",
         "Date\tTTR-C_days / Month Year\t81",
