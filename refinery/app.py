@@ -25,6 +25,7 @@ from refinery.api import (
     organization,
     usage,
 )
+from refinery.api.bodylimit import BoundedRequest
 from refinery.api.errors import register_error_handlers
 from refinery.api.identity import init_jwt
 from refinery.api.ratelimit import init_rate_limits
@@ -46,6 +47,7 @@ def create_app(config: Config | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers, CLI. Opens nothing."""
     config = config or load_config()
     app = Flask(__name__)
+    app.request_class = BoundedRequest
     app.config["REFINERY"] = config
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False
