@@ -27,6 +27,7 @@ from refinery.api import (
 )
 from refinery.api.bodylimit import BoundedRequest
 from refinery.api.errors import register_error_handlers
+from refinery.api.headlimits import init_head_limits
 from refinery.api.identity import init_jwt
 from refinery.api.ratelimit import init_rate_limits
 from refinery.api.requestlog import init_request_log
@@ -81,6 +82,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     _bind_database(app)
     init_request_log(app)
+    init_head_limits(app)
     init_rate_limits(app)
     init_jwt(app)
     register_error_handlers(app)
