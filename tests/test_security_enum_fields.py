@@ -103,7 +103,7 @@ def _rows(database_url: str) -> tuple[int, int, int]:
 @pytest.mark.parametrize(("method", "path", "where", "field"), ENUM_FIELDS, ids=str)
 def test_a_present_enum_field_must_hold_one_of_its_values(client, org, method, path, where, field):
     admin, member, database_url = org
-    url = path.format(id=member, name="openai")
+    url = path.format(id=member, provider="openai")
     before = _rows(database_url)
     for value in BAD_VALUES:
         if where == "query":
