@@ -31,6 +31,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
+# Above the app's own limits (refinery/api/headlimits.py: a 4,096-byte URL, 8,192 bytes per
+# header, 100 headers), so the app answers those in JSON; only a request past these gets
+# gunicorn's plain 414 or 431 page. 8190 is the longest request line gunicorn allows.
+limit_request_line = 8190
+limit_request_field_size = 16384
+limit_request_fields = 200
 # The app logs one line per request itself, with the request id.
 accesslog = None
 errorlog = "-"

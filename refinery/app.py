@@ -26,11 +26,13 @@ from refinery.api import (
     organization,
     usage,
 )
+from refinery.api.bodylimit import BoundedRequest
 from refinery.api.errors import register_error_handlers
+from refinery.api.headlimits import init_head_limits
 from refinery.api.identity import init_jwt
 from refinery.api.ratelimit import init_rate_limits
 from refinery.api.requestlog import init_request_log
-from refinery.config import Config, load_config
+from refinery.config import Config, ConfigError, load_config
 
 # An API serves no pages: nothing may be loaded, framed or submitted from its responses.
 _CSP = {"default-src": "'none'", "frame-ancestors": "'none'"}
@@ -45,8 +47,15 @@ _EXPOSED_HEADERS = [
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error handlers, CLI. Opens nothing."""
-    config = config or load_config()
+    if config is None:
+        try:
+            config = load_config()
+        except ConfigError as error:
+            if not cli.loaded_by_flask_command():
+                raise
+            return cli.command_app(error)  # init-db needs only the database's settings
     app = Flask(__name__)
+    app.request_class = BoundedRequest
     app.config["REFINERY"] = config
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False
@@ -80,6 +89,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     _bind_database(app)
     init_request_log(app)
+    init_head_limits(app)
     init_rate_limits(app)
     init_jwt(app)
     register_error_handlers(app)

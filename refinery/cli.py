@@ -1,31 +1,93 @@
-"""Operator commands: `flask --app refinery init-db`."""
+"""Operator commands: `flask --app refinery init-db`, `rotate-keys`, `set-plan`.
+
+Each reads only the settings it uses, so a migration needs the database's settings and no
+more; a bad setting or an unreachable database is one line (`Error: …`) and exit status 1.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import click
+import psycopg2
 from flask import Flask, current_app
+from flask.cli import ScriptInfo
 
 from refinery import audit, db
+from refinery.config import Config, ConfigError, load_config
 from refinery.crypto import reencrypt_secret
 from refinery.queries import organizations, provider_configs
 from refinery.schema import apply_schema
+
+# What each command reads, with the settings its parsers read first (env for the secrets).
+_DATABASE = ("env", "database_url", "app_database_password")
+_ENCRYPTION = (*_DATABASE, "encryption_keys")
+_PLANS = (*_DATABASE, "enterprise_monthly_limit")
+
+
+def loaded_by_flask_command() -> bool:
+    """Whether the `flask` command line is loading the app (its ScriptInfo is in context)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.find_object(ScriptInfo) is not None
+
+
+def command_app(error: ConfigError) -> Flask:
+    """What `flask --app refinery` gets when the service's settings do not all load.
+
+    Only the operator commands, each reading just its own settings. A command that needs
+    the whole service (flask routes, run, shell) stops with one line naming the setting.
+    """
+    if not isinstance(click.get_current_context().command, click.Group):
+        raise click.ClickException(f"configuration error: {error}")
+    app = Flask("refinery")
+    register(app)
+    return app
+
+
+def _settings(only: tuple[str, ...]) -> Config:
+    """The app's settings, or when the service's did not load, just `only` (one-line error)."""
+    config = current_app.config.get("REFINERY")
+    if config is not None:
+        return config
+    try:
+        return load_config(only=only)
+    except ConfigError as error:
+        raise click.ClickException(f"configuration error: {error}") from None
+
+
+def _one_line_errors(command: Callable) -> Callable:
+    """An unreachable or refusing database is one line and exit status 1, not a traceback."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except psycopg2.OperationalError as error:
+            reason = (str(error).strip().splitlines() or ["no reason given"])[0]
+            raise click.ClickException(f"database error: {reason}") from None
+
+    return run
 
 
 def register(app: Flask) -> None:
     """Attach the CLI commands to the app."""
 
     @app.cli.command("init-db")
+    @_one_line_errors
     def init_db() -> None:
         """Apply sql/schema.sql and any pending sql/updates/."""
-        config = current_app.config["REFINERY"]
+        config = _settings(_DATABASE)
         ran = apply_schema(config.database_url, config.app_database_password)
         click.echo(f"schema applied; updates run: {', '.join(ran) if ran else 'none'}")
 
     @app.cli.command("rotate-keys")
+    @_one_line_errors
     def rotate_keys() -> None:
         """Re-encrypt every stored provider key under the first ENCRYPTION_KEY."""
-        keys = current_app.config["REFINERY"].encryption_keys
-        with db.owner_connection(current_app.config["REFINERY"].database_url) as conn:
+        config = _settings(_ENCRYPTION)
+        keys = config.encryption_keys
+        with db.owner_connection(config.database_url) as conn:
             rows = provider_configs.all_encrypted(conn)
             for row in rows:
                 token = reencrypt_secret(keys, row["api_key_encrypted"])
@@ -36,9 +98,10 @@ def register(app: Flask) -> None:
     @click.argument("slug")
     @click.argument("plan", type=click.Choice(["free", "pro", "enterprise"]))
     @click.option("--limit", type=click.IntRange(0, 2_000_000_000), help="Monthly requests.")
+    @_one_line_errors
     def set_plan(slug: str, plan: str, limit: int | None) -> None:
         """Move an organization to a plan (enterprise: --limit, else ENTERPRISE_MONTHLY_LIMIT)."""
-        config = current_app.config["REFINERY"]
+        config = _settings(_PLANS)
         if limit is None:
             limit = organizations.PLAN_LIMITS.get(plan, config.enterprise_monthly_limit)
         elif plan != "enterprise":

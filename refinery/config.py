@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -367,13 +367,23 @@ def _providers(environ: dict[str, str], got: dict) -> tuple[ProviderSettings, ..
     return tuple(providers)
 
 
-def load_config(environ: dict[str, str] | None = None, instance_path: Path | None = None) -> Config:
-    """Read and validate every setting; raise ConfigError naming the first bad one."""
+def load_config(
+    environ: dict[str, str] | None = None,
+    instance_path: Path | None = None,
+    only: Collection[str] | None = None,
+) -> Config:
+    """Read and validate every setting; raise ConfigError naming the first bad one.
+
+    With `only` (field names, with any field their parsers read), just those settings are
+    read and the others are None: an operator command checks what it uses and no more.
+    """
     environ = dict(os.environ if environ is None else environ)
     got: dict = {
         "instance_path": instance_path or Path(__file__).resolve().parent.parent / "instance"
     }
-    got["providers"] = _providers(environ, got)
+    if only is None or "providers" in only:
+        got["providers"] = _providers(environ, got)
     for setting in SETTINGS:
-        got[setting.field] = _read(environ, setting, setting.name, setting.default, got)
-    return Config(**{field.name: got[field.name] for field in fields(Config)})
+        if only is None or setting.field in only:
+            got[setting.field] = _read(environ, setting, setting.name, setting.default, got)
+    return Config(**{field.name: got.get(field.name) for field in fields(Config)})

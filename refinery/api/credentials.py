@@ -65,9 +65,9 @@ def put_provider(name: str):
         values["api_key_encrypted"] = encrypt_secret(config.encryption_keys, api_key)
         values["key_hint"] = mask_secret(api_key)
     if "model" in data:
-        values["model"] = fields.string("model", required=False, max_len=128)
+        values["model"] = fields.model(nullable=True)
     if "endpoint" in data:
-        endpoint = fields.string("endpoint", required=False, max_len=2048)
+        endpoint = fields.string("endpoint", required=False, nullable=True, max_len=2048)
         if endpoint is not None:
             try:
                 endpoint = validate_endpoint(endpoint, config.allow_private_provider_endpoints)

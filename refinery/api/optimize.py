@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -26,7 +25,6 @@ bp = Blueprint("optimize", __name__, url_prefix="/api/optimize")
 
 PROVIDER_CHOICES = ("local", *PROVIDERS)
 STATUSES = ("completed", "failed")
-_MODEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$")
 
 
 def _read_request() -> pipeline.OptimizeRequest:
@@ -41,16 +39,12 @@ def _read_request() -> pipeline.OptimizeRequest:
             code="text_too_long",
             status=413,
         )
-    text = fields.string("text", max_len=limit, strip=False)
-    if text is not None and not text.strip():
-        fields.fail("text", "must not be empty or only whitespace")
+    text = fields.string("text", max_len=limit, strip=False, visible=True)
     provider = fields.choice("provider", PROVIDER_CHOICES, default="local")
     strategy = fields.choice("strategy", local.STRATEGIES, default="UNIVERSAL")
     level = fields.choice("compressionLevel", local.LEVELS, default="medium")
     output_format = fields.choice("outputFormat", local.OUTPUT_FORMATS, default="default")
-    model = fields.string("model", required=False, max_len=128)
-    if model is not None and not _MODEL.match(model):
-        fields.fail("model", "must be a model id like gpt-4o-mini")
+    model = fields.model()
     fields.check()
     return pipeline.OptimizeRequest(text, provider, strategy, level, output_format, model)
 

@@ -13,11 +13,14 @@ from flask import request
 from refinery.api.validation import Fields
 from refinery.paging import Page
 
+# Cursors this API returns are about 80 characters; anything much longer is not one.
+_MAX_CURSOR_CHARS = 256
+
 
 def _bounded_int(fields: Fields, name: str, default: int, low: int, high: int) -> int:
     """A query-string integer, clamped into [low, high]; a field error when not a number."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -28,16 +31,38 @@ def _bounded_int(fields: Fields, name: str, default: int, low: int, high: int) -
 
 
 def _decode_cursor(fields: Fields, raw: str | None) -> tuple[datetime, str] | None:
-    """The keyset position inside a cursor; a bad cursor is a field error on `cursor`."""
-    if not raw:
+    """The keyset position inside a cursor; a bad cursor is a field error on `cursor`.
+
+    A cursor is base64 of the JSON list [created_at, id]: anything else, whatever it
+    decodes to (another shape, other types, deep nesting), is refused.
+    """
+    if raw is None:
+        return None
+    position = None
+    if 0 < len(raw) <= _MAX_CURSOR_CHARS:
+        try:
+            padded = raw + "=" * (-len(raw) % 4)
+            position = _keyset_position(json.loads(base64.urlsafe_b64decode(padded.encode())))
+        except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
+            position = None
+    if position is None:
+        fields.fail("cursor", "is not a cursor this API returned")
+    return position
+
+
+def _keyset_position(decoded: object) -> tuple[datetime, str] | None:
+    """(created_at, id) from a decoded cursor: a timezone-aware moment and a UUID, or None."""
+    if not (isinstance(decoded, list) and len(decoded) == 2):
+        return None
+    created_at, row_id = decoded
+    if not (isinstance(created_at, str) and isinstance(row_id, str)):
         return None
     try:
-        padded = raw + "=" * (-len(raw) % 4)
-        created_at, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return datetime.fromisoformat(created_at), str(uuid.UUID(row_id))
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        fields.fail("cursor", "is not a cursor this API returned")
+        moment = datetime.fromisoformat(created_at)
+        row_id = str(uuid.UUID(row_id))
+    except ValueError:
         return None
+    return (moment, row_id) if moment.tzinfo is not None else None
 
 
 def read_page(fields: Fields) -> Page:
@@ -74,7 +99,7 @@ def read_moment(fields: Fields, name: str, end_of_day: bool) -> datetime | None:
     A bare date as an upper bound (end_of_day) means the end of that day.
     """
     raw = request.args.get(name)
-    if not raw:
+    if raw is None:
         return None
     try:
         if len(raw) == 10:

@@ -22,6 +22,23 @@ _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zs", "Zl", "Zp"})
 SLUG = re.compile(r"^[a-z0-9](-?[a-z0-9])*$")
 # Surrogates cannot be encoded to UTF-8 and NUL cannot be stored by PostgreSQL.
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+# A model id of an LLM provider: the one definition for optimize and PUT /api/providers.
+MODEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$")
+# Characters that show nothing on their own: controls, format characters (zero-width,
+# bidi marks, BOM, tags), unassigned, separators and combining marks with no base.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+# Letters and symbols that are drawn blank: Hangul fillers and the blank braille pattern.
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def has_visible(text: str) -> bool:
+    """Whether the text holds at least one character that shows something."""
+    return any(
+        not char.isspace()
+        and char not in _BLANK_GLYPHS
+        and unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+        for char in text
+    )
 
 
 def path_id(raw: str, what: str) -> str:
@@ -65,18 +82,31 @@ class Fields:
         name: str,
         *,
         required: bool = True,
+        nullable: bool = False,
         min_len: int = 1,
         max_len: int = 255,
         strip: bool = True,
+        visible: bool | None = None,
     ) -> str | None:
-        """A string field of min_len..max_len characters (after stripping)."""
-        value = self.data.get(name)
-        if value is None:
+        """A string field of min_len..max_len characters (after stripping).
+
+        Absent: None (an error if required). Present, it must be a string, except that
+        null is None where `nullable` (a value that can be cleared). `visible` (by default
+        when stripping; never for passwords) asks for at least one visible character.
+        """
+        if name not in self.data:
             if required:
                 self.fail(name, "is required")
             return None
+        value = self.data[name]
+        if value is None:
+            if required:
+                self.fail(name, "is required")
+            elif not nullable:
+                self.fail(name, "must be a string")
+            return None
         if not isinstance(value, str):
-            self.fail(name, "must be a string")
+            self.fail(name, "must be a string" + (" or null" if nullable else ""))
             return None
         if _UNSTORABLE.search(value):
             self.fail(name, "must not contain NUL characters or unpaired surrogates")
@@ -85,6 +115,9 @@ class Fields:
             value = value.strip()
         if not min_len <= len(value) <= max_len:
             self.fail(name, f"must be {min_len} to {max_len} characters")
+            return None
+        if (strip if visible is None else visible) and min_len > 0 and not has_visible(value):
+            self.fail(name, "must contain a visible character (not only blank or zero-width ones)")
             return None
         return value
 
@@ -130,13 +163,25 @@ class Fields:
             return None
         return value
 
+    def model(self, name: str = "model", *, nullable: bool = False) -> str | None:
+        """An optional model id of an LLM provider (MODEL); null only where `nullable`."""
+        value = self.string(name, required=False, nullable=nullable, max_len=128)
+        if value is not None and not MODEL.match(value):
+            self.fail(name, "must be a model id like gpt-4o-mini")
+            return None
+        return value
+
     def choice(self, name: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
-        """One of `allowed`, matched case-insensitively; `default` when absent or empty."""
-        value = self.data.get(name)
-        if value is None or value == "":
+        """One of `allowed`, matched case-insensitively; `default` only when the key is absent.
+
+        A key that is present must hold one of the values: null or "" is an error, not
+        "absent". Without a default the key is required.
+        """
+        if name not in self.data:
             if default is None:
-                self.fail(name, f"must be one of: {', '.join(allowed)}")
+                self.fail(name, f"is required: one of {', '.join(allowed)}")
             return default
+        value = self.data[name]
         if isinstance(value, str):
             for option in allowed:
                 if option.lower() == value.strip().lower():
@@ -146,7 +191,7 @@ class Fields:
 
     def optional_choice(self, name: str, allowed: tuple[str, ...]) -> str | None:
         """Like choice, but absence means None (a filter that is not set)."""
-        if self.data.get(name) in (None, ""):
+        if name not in self.data:
             return None
         return self.choice(name, allowed)
 
