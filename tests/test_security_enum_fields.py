@@ -17,11 +17,7 @@ BAD_VALUES = [None, "", " ", 0, False, [], {}, "no-such-value"]
 # A valid body per route, so that the field under test is the only thing wrong.
 BASE_BODIES = {
     ("post", "/api/optimize"): {"text": PROMPT},
-    ("post", "/api/users"): {
-        "email": "new@acme.example.com",
-        "fullName": "New Member",
-        "password": "password-123",
-    },
+    ("post", "/api/invitations"): {"email": "new@acme.example.com"},
     ("patch", "/api/users/{id}"): {"fullName": "Renamed"},
 }
 
@@ -64,7 +60,7 @@ def test_the_document_lists_the_enum_fields_we_expect():
     """The sweep below is not empty: it covers at least the fields issue 15 named."""
     fields = {(m, p, f) for m, p, _, f in ENUM_FIELDS}
     assert {
-        ("post", "/api/users", "role"),
+        ("post", "/api/invitations", "role"),
         ("patch", "/api/users/{id}", "role"),
         ("post", "/api/optimize", "strategy"),
         ("post", "/api/optimize", "compressionLevel"),
@@ -79,11 +75,7 @@ def test_the_document_lists_the_enum_fields_we_expect():
 def org(client, auth, clean_db):
     """An admin's header, a member's id and the test database."""
     admin = Auth.header(auth.register("acme")["accessToken"])
-    member = client.post(
-        "/api/users",
-        json={"email": "m@acme.example.com", "fullName": "M", "password": "password-123"},
-        headers=admin,
-    ).get_json()
+    member = auth.add_member(admin, "m@acme.example.com")["user"]
     return admin, member["id"], clean_db
 
 
@@ -133,9 +125,11 @@ def test_absent_enum_fields_take_their_defaults(client, org):
         "UNIVERSAL",
         "medium",
     )
-    added = client.post("/api/users", json=BASE_BODIES[("post", "/api/users")], headers=admin)
-    assert added.status_code == 201
-    assert added.get_json()["role"] == "user"
+    invited = client.post(
+        "/api/invitations", json=BASE_BODIES[("post", "/api/invitations")], headers=admin
+    )
+    assert invited.status_code == 201
+    assert invited.get_json()["role"] == "user"
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,12 @@ VISIBLE = ["a", "\u200bok\u200b", "日本", "🙂", "\u00e9", "e\u0301", "1", "\
 # Every free-text field, with a valid body around it.
 TEXT_FIELDS = [
     ("POST", "/api/optimize", {}, "text"),
-    ("POST", "/api/users", {"email": "n@acme.example.com", "password": "password-123"}, "fullName"),
+    (
+        "POST",
+        "/api/invitations/accept",
+        {"token": "an-unknown-token-of-a-plausible-length-000000", "password": "password-123"},
+        "fullName",
+    ),
     ("PATCH", "/api/users/{member}", {}, "fullName"),
     ("PATCH", "/api/organization", {}, "name"),
     ("POST", "/api/keys", {}, "name"),
@@ -76,11 +81,7 @@ def test_visible_text_is_seen(text):
 def org(client, auth, clean_db):
     """An admin's header, a member's id and the database."""
     admin = Auth.header(auth.register("acme")["accessToken"])
-    member = client.post(
-        "/api/users",
-        json={"email": "m@acme.example.com", "fullName": "M", "password": "password-123"},
-        headers=admin,
-    ).get_json()
+    member = auth.add_member(admin, "m@acme.example.com")["user"]
     return admin, member["id"], clean_db
 
 
