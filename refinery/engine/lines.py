@@ -126,6 +126,12 @@ _EXAMPLE_LABEL = regex.compile(
     r"options|choices|like this|(?:following|this) format)(?![\p{L}])",
     regex.I,
 )
+# A label that names a part of the prompt itself ends an example that a label opened.
+_SECTION_LABEL = regex.compile(
+    r"\b(?:instructions?|rules|steps|output|input|constraints|guidelines|requirements|notes|"
+    r"task|goal|purpose|identity|context|role|format|response)\b",
+    regex.I,
+)
 _END_LABEL = regex.compile(r"^\s*(?:end|/)\b", regex.I)
 _WORDS = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'’._-]*")
 
@@ -158,13 +164,24 @@ _TURN_LABEL = regex.compile(
 )
 
 
+def _opens_example(line: Line) -> bool:
+    """Say whether a line introduces examples or a template: a label, or a line ending in ':'."""
+    if _EXAMPLE_LABEL.search(line.content) is None:
+        return False
+    if line.kind == "heading" or _is_label(line):
+        return True
+    return line.kind in EDITABLE and line.content.rstrip().rstrip("*_").endswith(":")
+
+
 def freeze_examples(lines: list[Line]) -> None:
     """Keep as written every line under a label that introduces examples or a template.
 
     Under an example heading ("## EXAMPLE 1") everything is the example, titles and labels
     included, up to the next heading of the same or a higher level. Under another label
-    ("E.g.:", "FOLLOW-UP SECTION EXAMPLE") the run ends at an "END ..." line or at a label
-    that opens a new block (after a blank line) and introduces something else.
+    ("E.g.:", "EXAMPLE OUTPUT", "FOLLOW-UP SECTION EXAMPLE") the example may have headings
+    and labels of its own ("# VULNERABILITIES", "ARCHITECTURE:"): the run ends at an
+    "END ..." line, or at a heading or a new block's label that names a part of the prompt
+    itself ("# OUTPUT INSTRUCTIONS", "Rules:").
     """
     frozen = False
     heading_level: int | None = None  # the level of the heading that froze the run, if any
@@ -173,21 +190,23 @@ def freeze_examples(lines: list[Line]) -> None:
         if line.kind == "blank":
             after_blank = True
             continue
-        if line.kind == "heading":
-            level = _heading_level(line)
-            if not (frozen and heading_level is not None and level > heading_level):
-                frozen = _EXAMPLE_LABEL.search(line.content) is not None
-                heading_level = level if frozen else None
-        elif frozen and heading_level is not None:
-            if line.kind in EDITABLE:
+        heading = line.kind == "heading"
+        label = heading or (_is_label(line) and not _TURN_LABEL.match(line.content))
+        if frozen and label and _END_LABEL.match(line.content):
+            frozen, heading_level = False, None
+        else:
+            if not frozen:
+                decides = True
+            elif heading_level is not None:
+                decides = heading and _heading_level(line) <= heading_level
+            else:
+                decides = label and (heading or after_blank)
+                decides = decides and _SECTION_LABEL.search(line.content) is not None
+            if decides:
+                frozen = _opens_example(line)
+                heading_level = _heading_level(line) if frozen and heading else None
+            elif line.kind in EDITABLE:
                 line.kind, line.prefix, line.content = "block", line.prefix + line.content, ""
-        elif _is_label(line) and not _TURN_LABEL.match(line.content):
-            if frozen and _END_LABEL.match(line.content):
-                frozen = False
-            elif not frozen or after_blank:
-                frozen = _EXAMPLE_LABEL.search(line.content) is not None
-        elif frozen and line.kind in EDITABLE:
-            line.kind, line.prefix, line.content = "block", line.prefix + line.content, ""
         after_blank = False
 
 

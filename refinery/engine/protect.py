@@ -41,6 +41,12 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("placeholder", r"\$[A-Z_][A-Z0-9_]+\b|<<[^<>\n]{1,60}>>"),
     ("path", r"(?<![\w/.~])(?:~|\.{1,2})?/(?:[\w.@+-]+/)*[\w.@+-]+/?"),
     ("path", r"\b[A-Za-z]:\\[^\s\"'<>|]+"),
+    # An inline example is data the model imitates: from "e.g." to the end of its sentence.
+    (
+        "example",
+        r"(?i)\b(?:e\.g\.|for example|for instance)[,:]*+[ \t]*[^\s:,][^\n]*?"
+        r"(?:[.!?](?=[ \t]|$)|$)",
+    ),
     ("clause", r"§+[ \t]*\d[\w.()-]*|\((?:[a-zA-Z]|[ivxlcIVXLC]{1,6}|\d{1,3})\)"),
     (
         "quoted",

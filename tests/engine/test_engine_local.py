@@ -513,6 +513,22 @@ EXAMPLE_SECTIONS = {
         "4. Accept **only** A, B, C or D as valid input.\n- **No profanity**",
         "Accept **only** A, B, C or D as valid input.\n- **No profanity**",
     ),
+    # Blind read, seed 4242: inline examples, and examples with headings of their own.
+    "inline_eg": (
+        "Create a graph of the connections. E.g. Idea1 --> Is the Parent of --> Idea2.",
+        "E.g. Idea1 --> Is the Parent of --> Idea2.",
+    ),
+    "example_label_then_its_own_heading": (
+        "- Output a bulleted list per section.\n\nEXAMPLE OUTPUT\n\n# VULNERABILITIES\n\n"
+        "- There's a new critical vulnerability that allows the attackers to take over.\n\n"
+        "# OUTPUT INSTRUCTIONS\n\n- Use the sections.",
+        "- There's a new critical vulnerability that allows the attackers to take over.",
+    ),
+    "eg_item_then_theme_labels": (
+        "- Group questions into themes, e.g.,:\n\nARCHITECTURE:\n\n"
+        "- What protocol will the client use to talk to the server?\n\nRules:\n- Be brief.",
+        "- What protocol will the client use to talk to the server?",
+    ),
     "tab_separated_template": (
         "Return the rows in this shape:\nDate\tTTR-C_days / Month Year\t81",
         "Date\tTTR-C_days / Month Year\t81",
