@@ -129,7 +129,7 @@ _EXAMPLE_LABEL = regex.compile(
 # A label that names a part of the prompt itself ends an example that a label opened.
 _SECTION_LABEL = regex.compile(
     r"\b(?:instructions?|rules|steps|output|input|constraints|guidelines|requirements|notes|"
-    r"task|goal|purpose|identity|context|role|format|response)\b",
+    r"task|goal|purpose|identity|context|role|format)\b",
     regex.I,
 )
 _END_LABEL = regex.compile(r"^\s*(?:end|/)\b", regex.I)
@@ -151,11 +151,6 @@ def _is_label(line: Line) -> bool:
     return bool(shouted or text.endswith(":"))
 
 
-def _heading_level(line: Line) -> int:
-    """The number of '#' of a heading line."""
-    return line.prefix.count("#")
-
-
 # Labels inside a few-shot example ("Input:", "User:", "Answer:") do not end it.
 _TURN_LABEL = regex.compile(
     r"^\s*(?:input|output|user|assistant|human|ai|system|question|answer|q|a|response|query|"
@@ -173,18 +168,28 @@ def _opens_example(line: Line) -> bool:
     return line.kind in EDITABLE and line.content.rstrip().rstrip("*_").endswith(":")
 
 
+def _names_a_part(line: Line, heading: bool, after_blank: bool) -> bool:
+    """Say whether a line heads a part of the prompt itself: "# OUTPUT", "Rules:" (not bold).
+
+    Titles inside an example ("**ANALYTICAL CONTEXT**") are part of the example.
+    """
+    if _SECTION_LABEL.search(line.content) is None or _TURN_LABEL.match(line.content):
+        return False
+    if heading:
+        return True
+    text = line.content.strip()
+    return after_blank and _is_label(line) and text.endswith(":") and not text.startswith("*")
+
+
 def freeze_examples(lines: list[Line]) -> None:
     """Keep as written every line under a label that introduces examples or a template.
 
-    Under an example heading ("## EXAMPLE 1") everything is the example, titles and labels
-    included, up to the next heading of the same or a higher level. Under another label
-    ("E.g.:", "EXAMPLE OUTPUT", "FOLLOW-UP SECTION EXAMPLE") the example may have headings
-    and labels of its own ("# VULNERABILITIES", "ARCHITECTURE:"): the run ends at an
-    "END ..." line, or at a heading or a new block's label that names a part of the prompt
-    itself ("# OUTPUT INSTRUCTIONS", "Rules:").
+    An example may have headings, titles and labels of its own ("# VULNERABILITIES",
+    "ARCHITECTURE:", "## SUMMARY" and its table): the run ends at an "END ..." line, or at
+    a heading or a new block's label that names a part of the prompt itself ("# OUTPUT
+    INSTRUCTIONS", "Rules:"), unless that one introduces an example again.
     """
     frozen = False
-    heading_level: int | None = None  # the level of the heading that froze the run, if any
     after_blank = True
     for line in lines:
         if line.kind == "blank":
@@ -193,20 +198,11 @@ def freeze_examples(lines: list[Line]) -> None:
         heading = line.kind == "heading"
         label = heading or (_is_label(line) and not _TURN_LABEL.match(line.content))
         if frozen and label and _END_LABEL.match(line.content):
-            frozen, heading_level = False, None
-        else:
-            if not frozen:
-                decides = True
-            elif heading_level is not None:
-                decides = heading and _heading_level(line) <= heading_level
-            else:
-                decides = label and (heading or after_blank)
-                decides = decides and _SECTION_LABEL.search(line.content) is not None
-            if decides:
-                frozen = _opens_example(line)
-                heading_level = _heading_level(line) if frozen and heading else None
-            elif line.kind in EDITABLE:
-                line.kind, line.prefix, line.content = "block", line.prefix + line.content, ""
+            frozen = False
+        elif not frozen or _names_a_part(line, heading, after_blank):
+            frozen = _opens_example(line)
+        elif line.kind in EDITABLE or line.kind == "table":
+            line.kind, line.prefix, line.content = "block", line.prefix + line.content, ""
         after_blank = False
 
 

@@ -131,7 +131,8 @@ PHRASES: tuple[Phrase, ...] = (
     Phrase("meta-talk", LOW, r"the following is", "", "The following is a list of rules:",
         "A list of rules:", initial=True),
     Phrase("meta-talk", LOW,
-        r"(?:here is|here are|below is|below are)(?= (?:the|a|an|some|my|your|our)\b)", "",
+        r"(?:here is|here are|below is|below are)(?= (?:the|a|an|some|my|your|our)\b)"
+        r"(?=[^.!?\n]*:[ \t]*(?:\n|$))", "",
         "Here are the rules:", "The rules:", initial=True),
     Phrase("meta-talk", LOW, r"are as follows(?=:)", "are", "The steps are as follows:",
         "The steps are:"),

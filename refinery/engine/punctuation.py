@@ -32,6 +32,7 @@ _SUBORDINATE = regex.compile(
     r"[ \t]*(?:which|who|whom|whose|where|when|while|unless|if|although|though|because|since)\b",
     regex.I,
 )
+_CHAINED = regex.compile(r"[ \t]*(?:and|or|but|then)\b", regex.I)
 _REACH = 300  # how far a sentence is looked at around a comma: long text stays linear
 
 
@@ -53,7 +54,8 @@ def _serial_comma(text: str, start: int) -> bool:
     if previous < 0:
         return False
     item = text[previous + 1 : start]
-    return not (SCOPED_CLAUSE.search(item) or _SUBORDINATE.match(item))
+    # ", and guess what I might do, and expand": clauses chained by "and", not a series.
+    return not (SCOPED_CLAUSE.search(item) or _SUBORDINATE.match(item) or _CHAINED.match(item))
 
 
 def _light_punctuation(text: str, removals: Removals) -> str:

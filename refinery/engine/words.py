@@ -137,6 +137,13 @@ KEEPS: tuple[Keep, ...] = (
         "option a or option b",
     ),
     Keep(
+        frozenset({"the"}),
+        _after(r"[ \t]+only\b"),
+        "'the only format' is not 'only format': the scope of 'only' would move",
+        "The only output format should be Markdown.",
+        "The only output format",
+    ),
+    Keep(
         ARTICLES,
         _after(r"[ \t]+(?:more|less|fewer|better|worse|sooner|later|longer|shorter)\b"),
         "'the more, the better' compares",

@@ -529,6 +529,14 @@ EXAMPLE_SECTIONS = {
         "- What protocol will the client use to talk to the server?\n\nRules:\n- Be brief.",
         "- What protocol will the client use to talk to the server?",
     ),
+    # Blind read, seed 777: an example heading holds a higher heading, titles and a table.
+    "example_heading_with_its_own_document": (
+        "# OUTPUT\n\n- Start with a summary.\n\n## OUTPUT EXAMPLE\n\n# Email Header Analysis\n\n"
+        "## SUMMARY\n\n| Header | Disposition |\n|----------|---------------|\n| SPF | Pass |\n\n"
+        "Header From: RFC 5322 address, NOT just the word address\n\n# INPUT\n\nINPUT:",
+        "| Header | Disposition |\n|----------|---------------|\n| SPF | Pass |\n\n"
+        "Header From: RFC 5322 address, NOT just the word address",
+    ),
     "tab_separated_template": (
         "Return the rows in this shape:\nDate\tTTR-C_days / Month Year\t81",
         "Date\tTTR-C_days / Month Year\t81",
@@ -574,3 +582,27 @@ def test_the_rule_tables_in_strategies_md_are_up_to_date():
     script = Path(__file__).resolve().parents[2] / "scripts" / "strategies_doc.py"
     result = subprocess.run([sys.executable, str(script), "--check"], check=False)
     assert result.returncode == 0, "run: python scripts/strategies_doc.py"
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "kept"),
+    [
+        # Blind read, seed 777: "Here is" supplies something; only a lead-in to ':' goes.
+        (
+            "Here is a bash script I use to check the records. Output only the table.",
+            "low",
+            "Here is a bash script I use",
+        ),
+        # "The only format" is not "only format": the scope of "only" would move.
+        ("The only output format should be Markdown.", "high", "The only output format"),
+        # Clauses chained by "and" keep their commas: who guesses stays clear.
+        (
+            'The prompt should start with "Act as ", and guess what I might do, and expand it.',
+            "low",
+            ", and guess what I might do, and expand",
+        ),
+    ],
+)
+def test_what_the_blind_reads_found_stays(text, level, kept):
+    """Each finding of a blind read is a case: the words that carried the meaning stay."""
+    assert kept in refine(text, "UNIVERSAL", level).refined_text
