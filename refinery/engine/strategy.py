@@ -31,79 +31,43 @@ class Strategy:
     guidance: str
 
 
-_LEGAL_GUIDANCE = """\
+# What an LLM provider is told about each target model.
+_GUIDANCE = {
+    "UNIVERSAL": "Target model: any. Use plain, neutral wording that every model reads the "
+    "same way.",
+    "GPT": "Target model: OpenAI GPT. Where the output format allows structure, prefer "
+    "Markdown:\nshort headings and bullet lists for instructions and constraints.",
+    "CLAUDE": "Target model: Anthropic Claude. Where the output format allows structure, "
+    "prefer sections\nwrapped in descriptive XML tags such as <task>, <context>, "
+    "<constraints> and\n<output_format>. Keep any XML tags the prompt already has, unchanged.",
+    "DEEPSEEK": "Target model: DeepSeek. Be terse and direct: imperative sentences, no "
+    "preamble, no\ndecoration, no restating of the task.",
+    "LEGAL": """\
 Legal text. These rules override the level where they conflict: keep every defined term
 with its exact capitalisation and quotation marks; keep every clause, section and article
 number and every cross-reference; keep the articles (a, an, the), because in legal
 drafting they change scope; keep every word of obligation or permission (shall, shall
 not, must, may, may not, will, is entitled to, is liable for). Do not merge, split or
-reorder clauses. Remove only words that carry no legal effect."""
-
-STRATEGY_TABLE: dict[str, Strategy] = {
-    row.name: row
-    for row in (
-        Strategy(
-            "UNIVERSAL",
-            optional_commas=True,
-            step_items=False,
-            calm_shouting=False,
-            section_style="heading",
-            excluded_groups=frozenset(),
-            extra_groups=frozenset(),
-            drops_articles=True,
-            guidance="Target model: any. Use plain, neutral wording that every model reads "
-            "the same way.",
-        ),
-        Strategy(
-            "GPT",
-            optional_commas=True,
-            step_items=True,
-            calm_shouting=False,
-            section_style="heading",
-            excluded_groups=frozenset(),
-            extra_groups=frozenset(),
-            drops_articles=True,
-            guidance="Target model: OpenAI GPT. Where the output format allows structure, "
-            "prefer Markdown:\nshort headings and bullet lists for instructions and "
-            "constraints.",
-        ),
-        Strategy(
-            "CLAUDE",
-            optional_commas=True,
-            step_items=False,
-            calm_shouting=True,
-            section_style="xml",
-            excluded_groups=frozenset(),
-            extra_groups=frozenset(),
-            drops_articles=True,
-            guidance="Target model: Anthropic Claude. Where the output format allows "
-            "structure, prefer sections\nwrapped in descriptive XML tags such as <task>, "
-            "<context>, <constraints> and\n<output_format>. Keep any XML tags the prompt "
-            "already has, unchanged.",
-        ),
-        Strategy(
-            "DEEPSEEK",
-            optional_commas=True,
-            step_items=False,
-            calm_shouting=False,
-            section_style="heading",
-            excluded_groups=frozenset(),
-            extra_groups=frozenset({"reasoning cue"}),
-            drops_articles=True,
-            guidance="Target model: DeepSeek. Be terse and direct: imperative sentences, no "
-            "preamble, no\ndecoration, no restating of the task.",
-        ),
-        Strategy(
-            "LEGAL",
-            optional_commas=False,
-            step_items=False,
-            calm_shouting=False,
-            section_style="heading",
-            excluded_groups=frozenset({"legal-sensitive phrase", "telegraphic"}),
-            extra_groups=frozenset(),
-            drops_articles=False,
-            guidance=_LEGAL_GUIDANCE,
-        ),
-    )
+reorder clauses. Remove only words that carry no legal effect.""",
 }
+_NONE: frozenset[str] = frozenset()
+_LEGAL_EXCLUDED = frozenset({"legal-sensitive phrase", "telegraphic"})
+
+_DEEPSEEK_EXTRA = frozenset({"reasoning cue"})
+
+# fmt: off
+STRATEGY_TABLE: dict[str, Strategy] = {row.name: row for row in (
+    #        name         commas steps  calm   sections   excluded         extra   articles
+    Strategy("UNIVERSAL", True,  False, False, "heading", _NONE,           _NONE,  True,
+             _GUIDANCE["UNIVERSAL"]),
+    Strategy("GPT",       True,  True,  False, "heading", _NONE,           _NONE,  True,
+             _GUIDANCE["GPT"]),
+    Strategy("CLAUDE",    True,  False, True,  "xml",     _NONE,           _NONE,  True,
+             _GUIDANCE["CLAUDE"]),
+    Strategy("DEEPSEEK",  True,  False, False, "heading", _NONE,   _DEEPSEEK_EXTRA, True,
+             _GUIDANCE["DEEPSEEK"]),
+    Strategy("LEGAL",     False, False, False, "heading", _LEGAL_EXCLUDED, _NONE,  False,
+             _GUIDANCE["LEGAL"]),
+)}
+# fmt: on
 STRATEGIES = tuple(STRATEGY_TABLE)
