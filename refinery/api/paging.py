@@ -13,11 +13,15 @@ from flask import request
 from refinery.api.validation import Fields
 from refinery.paging import Page
 
+# The ends of what a moment can be; a valid date-time beyond them is taken as the end.
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
 
 def _bounded_int(fields: Fields, name: str, default: int, low: int, high: int) -> int:
     """A query-string integer, clamped into [low, high]; a field error when not a number."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -28,8 +32,8 @@ def _bounded_int(fields: Fields, name: str, default: int, low: int, high: int) -
 
 
 def _decode_cursor(fields: Fields, raw: str | None) -> tuple[datetime, str] | None:
-    """The keyset position inside a cursor; a bad cursor is a field error on `cursor`."""
-    if not raw:
+    """The keyset position inside a cursor; a bad (or empty) cursor is a field error."""
+    if raw is None:
         return None
     try:
         padded = raw + "=" * (-len(raw) % 4)
@@ -71,10 +75,12 @@ def page_json(rows: list[dict], page: Page, shape) -> dict:
 def read_moment(fields: Fields, name: str, end_of_day: bool) -> datetime | None:
     """An ISO date or date-time from the query string (UTC unless it says otherwise).
 
-    A bare date as an upper bound (end_of_day) means the end of that day.
+    A bare date as an upper bound (end_of_day) means the end of that day. A moment past
+    the years 1 to 9999 in UTC (9999-12-31 as an upper bound, year 1 with a positive
+    offset) is taken as the end it passed: the document allows them, so they are answered.
     """
     raw = request.args.get(name)
-    if not raw:
+    if raw is None:
         return None
     try:
         if len(raw) == 10:
@@ -88,7 +94,6 @@ def read_moment(fields: Fields, name: str, end_of_day: bool) -> datetime | None:
     except ValueError:
         fields.fail(name, "must be an ISO 8601 date or date-time, like 2026-11-25")
         return None
-    except OverflowError:  # 9999-12-31 plus a day, or year 1 moved to UTC
-        fields.fail(name, "must be between the years 1 and 9999 in UTC")
-        return None
+    except OverflowError:  # 9999-12-31 plus a day, or year 1 moved to UTC: past an end
+        return _LATEST if raw.startswith("9999") else _EARLIEST
     return moment

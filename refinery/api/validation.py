@@ -114,12 +114,15 @@ class Fields:
         return value
 
     def choice(self, name: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
-        """One of `allowed`, matched case-insensitively; `default` when absent or empty."""
-        value = self.data.get(name)
-        if value is None or value == "":
+        """One of `allowed`, matched case-insensitively; `default` only when the key is absent.
+
+        A key that is present must hold one of the values: null or "" is an error.
+        """
+        if name not in self.data:
             if default is None:
                 self.fail(name, f"must be one of: {', '.join(allowed)}")
             return default
+        value = self.data[name]
         if isinstance(value, str):
             for option in allowed:
                 if option.lower() == value.strip().lower():
@@ -129,7 +132,7 @@ class Fields:
 
     def optional_choice(self, name: str, allowed: tuple[str, ...]) -> str | None:
         """Like choice, but absence means None (a filter that is not set)."""
-        if self.data.get(name) in (None, ""):
+        if name not in self.data:
             return None
         return self.choice(name, allowed)
 
