@@ -11,7 +11,7 @@ from refinery.crypto import decrypt_secret
 from refinery.engine import local
 from refinery.engine.checks import find_losses
 from refinery.engine.tokens import DEFAULT_ENCODING, count_tokens
-from refinery.llm import ProviderError, refine_remote, thread_session, validate_endpoint
+from refinery.llm import ProviderError, refine_remote, thread_session, vet_endpoint
 from refinery.optimization import Optimization
 from refinery.queries import optimizations, provider_configs, quota
 
@@ -184,10 +184,14 @@ def _run_remote(
 ) -> tuple[Optimization, dict]:
     """Reserve, call the provider holding no connection, then record or refund."""
     credentials = resolve_credentials(config, principal, request.provider)
+    address = None
     if credentials.custom_endpoint:
-        # Checked again at call time: DNS may have changed since the key was saved.
+        # Checked again at call time (DNS may have changed since the key was saved), and
+        # every connection of the call goes to the address checked here.
         try:
-            validate_endpoint(credentials.base_url, config.allow_private_provider_endpoints)
+            address = vet_endpoint(
+                credentials.base_url, config.allow_private_provider_endpoints
+            ).address
         except ValueError as error:
             raise EndpointRefused(str(error)) from None
     asked = _request_fields(principal, request, count_tokens(request.text))
@@ -210,6 +214,7 @@ def _run_remote(
             api_key=credentials.api_key,
             model=model,
             base_url=credentials.base_url,
+            address=address,
             timeout=config.provider_timeout,
             max_retries=config.provider_max_retries,
             backoff=config.provider_backoff,

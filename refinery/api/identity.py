@@ -153,9 +153,18 @@ def hash_api_key(secret: str) -> str:
 
 
 def _presented_api_key() -> str | None:
-    """An API key from X-API-Key, or from a Bearer token that looks like one."""
+    """An API key from X-API-Key, or from a Bearer token that looks like one.
+
+    A request carrying both X-API-Key and Authorization is refused (401): which of two
+    credentials acts must never depend on which one the server happens to read first.
+    """
     key = request.headers.get("X-API-Key")
     if key is not None:
+        if "Authorization" in request.headers:
+            raise Unauthorized(
+                "Send one credential: X-API-Key or Authorization, not both.",
+                code="invalid_token",
+            )
         return key.strip()
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip().startswith(API_KEY_PREFIX):

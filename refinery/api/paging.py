@@ -15,6 +15,9 @@ from refinery.paging import Page
 
 # Cursors this API returns are about 80 characters; anything much longer is not one.
 _MAX_CURSOR_CHARS = 256
+# The ends of what a moment can be; a valid date-time beyond them is taken as the end.
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 def _bounded_int(fields: Fields, name: str, default: int, low: int, high: int) -> int:
@@ -96,7 +99,9 @@ def page_json(rows: list[dict], page: Page, shape) -> dict:
 def read_moment(fields: Fields, name: str, end_of_day: bool) -> datetime | None:
     """An ISO date or date-time from the query string (UTC unless it says otherwise).
 
-    A bare date as an upper bound (end_of_day) means the end of that day.
+    A bare date as an upper bound (end_of_day) means the end of that day. A moment past
+    the years 1 to 9999 in UTC (9999-12-31 as an upper bound, year 1 with a positive
+    offset) is taken as the end it passed: the document allows them, so they are answered.
     """
     raw = request.args.get(name)
     if raw is None:
@@ -113,7 +118,6 @@ def read_moment(fields: Fields, name: str, end_of_day: bool) -> datetime | None:
     except ValueError:
         fields.fail(name, "must be an ISO 8601 date or date-time, like 2026-11-25")
         return None
-    except OverflowError:  # 9999-12-31 plus a day, or year 1 moved to UTC
-        fields.fail(name, "must be between the years 1 and 9999 in UTC")
-        return None
+    except OverflowError:  # 9999-12-31 plus a day, or year 1 moved to UTC: past an end
+        return _LATEST if raw.startswith("9999") else _EARLIEST
     return moment

@@ -1,6 +1,6 @@
 """LLM provider clients: OpenAI, Anthropic, DeepSeek and Gemini over their own wire formats."""
 
-from .endpoint import validate_endpoint
+from .endpoint import Endpoint, validate_endpoint, vet_endpoint
 from .errors import (
     ProviderAuthError,
     ProviderError,
@@ -10,11 +10,12 @@ from .errors import (
     ProviderUnavailable,
 )
 from .refine import DEFAULTS, PROVIDERS, ProviderDefaults, RemoteRefinement, refine_remote
-from .transport import thread_session
+from .transport import new_session, thread_session
 
 __all__ = [
     "DEFAULTS",
     "PROVIDERS",
+    "Endpoint",
     "ProviderAuthError",
     "ProviderDefaults",
     "ProviderError",
@@ -23,7 +24,9 @@ __all__ = [
     "ProviderTimeout",
     "ProviderUnavailable",
     "RemoteRefinement",
+    "new_session",
     "refine_remote",
     "thread_session",
     "validate_endpoint",
+    "vet_endpoint",
 ]

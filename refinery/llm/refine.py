@@ -10,6 +10,7 @@ from .errors import ProviderAuthError
 from .meta_prompt import build_meta_prompt, output_token_budget
 from .parse import parse_answer
 from .retry import RetryPolicy, post_json
+from .transport import new_session
 
 PROVIDERS = ("openai", "anthropic", "deepseek", "gemini")
 _MODULES = {"openai": openai, "anthropic": anthropic, "deepseek": deepseek, "gemini": gemini}
@@ -51,6 +52,7 @@ def refine_remote(
     api_key: str,
     model: str | None = None,
     base_url: str | None = None,
+    address: str | None = None,
     timeout: float | tuple[float, float] = 30.0,
     max_retries: int = 2,
     max_wait: float = 10.0,
@@ -61,8 +63,9 @@ def refine_remote(
 
     ``timeout`` is the read timeout in seconds (connect is capped at 5 s), or an explicit
     (connect, read) pair. ``max_wait`` caps any single sleep between attempts: a longer
-    Retry-After raises at once. ``base_url`` is used as given: run validate_endpoint on a
-    custom one first. Pass one ``session`` per thread to reuse connections.
+    Retry-After raises at once. ``base_url`` is used as given: run vet_endpoint on a custom
+    one first and pass its ``address``, the checked address every connection then goes to.
+    Pass one ``session`` per thread (from new_session) to reuse connections.
     """
     module = _MODULES.get(provider)
     if module is None:
@@ -83,9 +86,9 @@ def refine_remote(
     timeouts = timeout if isinstance(timeout, tuple) else (min(CONNECT_TIMEOUT, timeout), timeout)
     retry = RetryPolicy(max_retries=max_retries, backoff=backoff, max_wait=max_wait)
     own_session = session is None
-    http = requests.Session() if own_session else session
+    http = new_session() if own_session else session
     try:
-        body = post_json(request, session=http, timeout=timeouts, retry=retry)
+        body = post_json(request, session=http, timeout=timeouts, retry=retry, address=address)
     finally:
         if own_session:
             http.close()

@@ -47,11 +47,15 @@ def post_json(
     session: requests.Session,
     timeout: tuple[float, float],
     retry: RetryPolicy,
+    address: str | None = None,
 ) -> dict[str, Any]:
-    """Send the request, retrying what is worth retrying; return the decoded JSON answer."""
+    """Send the request, retrying what is worth retrying; return the decoded JSON answer.
+
+    With ``address``, every attempt connects to that vetted address (see transport.pinned).
+    """
     for attempt in range(retry.max_retries + 1):
         try:
-            status, headers, raw = send_once(request, session, timeout)
+            status, headers, raw = send_once(request, session, timeout, address)
         except Dropped as exc:
             error, wait = exc.error, _backoff(retry, attempt)
         else:

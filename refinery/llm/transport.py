@@ -3,9 +3,13 @@
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 
 from .errors import ProviderError, ProviderTimeout
@@ -24,22 +28,82 @@ class Dropped(Exception):
         self.error = error
 
 
+class PinnedAdapter(HTTPAdapter):
+    """Connects a pinned host's requests to its vetted address, never to a fresh DNS answer.
+
+    The connection goes to the address; the Host header, TLS SNI and the certificate check
+    keep the host name of the URL. Hosts that are not pinned connect as usual.
+    """
+
+    def __init__(self) -> None:
+        """An adapter with no pins yet (see ``pinned``)."""
+        super().__init__()
+        self.pins: dict[tuple[str, int], str] = {}
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        """The pool of the pinned address, told the host name for SNI and the certificate."""
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        address = self.pins.get(_pin_key(request.url))
+        if address is not None:
+            name = host_params["host"]
+            host_params = {**host_params, "host": address}
+            if host_params["scheme"] == "https":
+                pool_kwargs = {**pool_kwargs, "server_hostname": name}
+                if verify is not False:
+                    pool_kwargs["assert_hostname"] = name
+        return host_params, pool_kwargs
+
+    def add_headers(self, request, **kwargs) -> None:
+        """Name the host in Host, since the connection itself only knows the address."""
+        if _pin_key(request.url) in self.pins:
+            request.headers["Host"] = urlsplit(request.url).netloc
+
+
+def _pin_key(url: str) -> tuple[str, int]:
+    """(host, port) of a URL, the port defaulted from the scheme."""
+    parts = urlsplit(url)
+    return (parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+
+
+@contextmanager
+def pinned(session: requests.Session, url: str, address: str | None) -> Iterator[None]:
+    """Within the block, connections to url's host go to address (None: no pin)."""
+    if address is None:
+        yield
+        return
+    adapter = session.get_adapter(url)
+    if not isinstance(adapter, PinnedAdapter):
+        raise TypeError("a pinned call needs a session from new_session()")
+    key = _pin_key(url)
+    adapter.pins[key] = address
+    try:
+        yield
+    finally:
+        adapter.pins.pop(key, None)
+
+
 def send_once(
-    request: Request, session: requests.Session, timeout: tuple[float, float]
+    request: Request,
+    session: requests.Session,
+    timeout: tuple[float, float],
+    address: str | None = None,
 ) -> tuple[int, Any, bytes]:
-    """POST once; return status, headers and the (capped) body, or raise."""
+    """POST once (to the vetted address, if given); return status, headers and body, or raise."""
     name = request.provider
     connect, read = timeout
     try:
         # Redirects are refused: a custom endpoint must not bounce our key elsewhere.
-        response = session.post(
-            request.url,
-            json=request.body,
-            headers=request.headers,
-            timeout=timeout,
-            stream=True,
-            allow_redirects=False,
-        )
+        with pinned(session, request.url, address):
+            response = session.post(
+                request.url,
+                json=request.body,
+                headers=request.headers,
+                timeout=timeout,
+                stream=True,
+                allow_redirects=False,
+            )
     except requests.ConnectTimeout:
         raise ProviderTimeout(f"Could not connect to {name} within {connect:g} s.") from None
     except requests.Timeout:
@@ -90,9 +154,17 @@ def json_or_none(raw: bytes) -> Any:
 _threads = threading.local()
 
 
+def new_session() -> requests.Session:
+    """A requests.Session whose connections can be pinned to vetted addresses."""
+    session = requests.Session()
+    for prefix in ("https://", "http://"):
+        session.mount(prefix, PinnedAdapter())
+    return session
+
+
 def thread_session() -> requests.Session:
     """One requests.Session per thread, so provider connections are reused."""
     session = getattr(_threads, "session", None)
     if session is None:
-        session = _threads.session = requests.Session()
+        session = _threads.session = new_session()
     return session
