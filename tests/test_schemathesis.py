@@ -18,7 +18,7 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import missing_required_header
+from schemathesis.specs.openapi.checks import missing_required_header, positive_data_acceptance
 
 from refinery import create_app
 from refinery.api.openapi import load_document
@@ -144,6 +144,10 @@ def test_api_conforms_to_its_document(
     # credential the operation does not take (an API key on a members' route) is still
     # in the request then, and is answered with the documented 403 api_key_not_allowed.
     excluded = [] if declared else [missing_required_header]
+    # A deprecated operation that is gone (POST /api/users: 410 invitation_required)
+    # accepts nothing by design; every other check still runs on it.
+    if case.operation.definition.raw.get("deprecated"):
+        excluded.append(positive_data_acceptance)
     response = case.call_and_validate(headers=caller.headers, excluded_checks=excluded)
     _restore_password(case, response, caller)
 

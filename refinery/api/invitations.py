@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 
 from flask import Blueprint, current_app, g, jsonify
 
@@ -12,7 +13,7 @@ from refinery.api.auth import member_actor, start_session
 from refinery.api.identity import login_required, record_action
 from refinery.api.members import ROLES
 from refinery.api.serializers import invitation_json, organization_json, user_json
-from refinery.api.validation import Fields, json_body, path_id
+from refinery.api.validation import Fields, json_body
 from refinery.errors import Conflict, NotFound
 from refinery.passwords import hash_password
 from refinery.queries import invitations, organizations, users
@@ -78,11 +79,13 @@ def create_invitation():
     return jsonify({**invitation_json(invitation), "token": token}), 201
 
 
-@bp.delete("/<raw_id>")
+# A UUID converter: "/accept" beside it must not look like an id (OPTIONS would list DELETE
+# there); any other id is not one of ours, so not found.
+@bp.delete("/<uuid:raw_id>")
 @login_required(role="admin")
-def revoke_invitation(raw_id: str):
+def revoke_invitation(raw_id: uuid.UUID):
     """Revoke a pending invitation: its token stops working."""
-    invitation_id = path_id(raw_id, "Invitation")
+    invitation_id = str(raw_id)
     organization_id = g.principal["organization_id"]
     with db.transaction(organization_id) as conn:
         if not invitations.revoke_invitation(conn, organization_id, invitation_id):
