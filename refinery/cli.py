@@ -7,7 +7,8 @@ from flask import Flask, current_app
 
 from refinery import audit, db
 from refinery.crypto import reencrypt_secret
-from refinery.queries import organizations, provider_configs
+from refinery.pipeline import stale_after
+from refinery.queries import optimizations, organizations, provider_configs
 from refinery.schema import apply_schema
 
 
@@ -56,3 +57,15 @@ def register(app: Flask) -> None:
                 details={"plan": plan, "limit": limit},
             )
         click.echo(f"{slug}: plan {plan}, {limit} requests a month")
+
+    @app.cli.command("sweep")
+    def sweep() -> None:
+        """Fail and refund every organization's abandoned provider calls (pending records)."""
+        config = current_app.config["REFINERY"]
+        older_than = stale_after(config)
+        with db.owner_connection(config.database_url) as conn:
+            settled = optimizations.settle_stale(conn, None, older_than)
+        click.echo(
+            f"settled {settled} pending record(s) older than {older_than:g} s as failed "
+            "and refunded their requests"
+        )

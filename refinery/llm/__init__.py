@@ -9,7 +9,14 @@ from .errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from .refine import DEFAULTS, PROVIDERS, ProviderDefaults, RemoteRefinement, refine_remote
+from .refine import (
+    DEFAULTS,
+    PROVIDERS,
+    ProviderDefaults,
+    RemoteRefinement,
+    longest_call,
+    refine_remote,
+)
 from .transport import thread_session
 
 __all__ = [
@@ -23,6 +30,7 @@ __all__ = [
     "ProviderTimeout",
     "ProviderUnavailable",
     "RemoteRefinement",
+    "longest_call",
     "refine_remote",
     "thread_session",
     "validate_endpoint",
