@@ -305,9 +305,10 @@ def _run_remote(
     with db.single_statement(organization_id) as conn:
         row = optimizations.complete(conn, pending_id, optimization.columns())
     if row is None:
-        # Settled by the sweep after outliving stale_after() (this process stalled): the
-        # request was refunded and its record says provider_interrupted; the answer is
-        # still the caller's, uncharged.
-        log.warning("a provider call finished after its record was settled; not charged")
+        # Settled by the sweep, then erased, before the call finished: nothing to charge.
+        log.warning("a provider call finished after its record was settled and erased")
         row = {"id": pending_id, "created_at": outcome["created_at"]}
+    elif row["recharged"] is not None:
+        log.warning("a provider call finished after the sweep settled it: charged again")
+        outcome = {**outcome, "used": row["recharged"]}
     return optimization.stored(row), outcome

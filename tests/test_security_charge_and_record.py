@@ -199,3 +199,43 @@ def test_a_crash_mid_call_keeps_every_charge_with_its_row_until_settled(
     assert _assert_invariant(url) == {"used": 2, "completed": 2, "pending": 0, "failed": 5}
     codes = _owner(url, "SELECT error_code, count(*) FROM optimizations GROUP BY error_code")
     assert dict(codes) == {None: 2, "provider_auth_failed": 1, "provider_interrupted": 4}
+
+
+def test_a_call_that_outlives_the_sweep_is_completed_and_charged_again(clean_db, own_fake):
+    app = create_app(
+        make_config(
+            clean_db,
+            OPENAI_API_KEY=SERVICE_KEY,
+            **{**provider_settings(own_fake.url), "PROVIDER_TIMEOUT": "20"},
+        )
+    )
+    client = app.test_client()
+    header = Auth.header(Auth(client).register("outlived")["accessToken"])
+    own_fake.behave("slow", delay=3)
+    answers = []
+    call = threading.Thread(
+        target=lambda: answers.append(
+            app.test_client().post(
+                "/api/optimize", json={"text": PROMPT, "provider": "openai"}, headers=header
+            )
+        )
+    )
+    call.start()
+    deadline = time.monotonic() + 10
+    while not own_fake.calls() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _assert_invariant(clean_db) == {"used": 1, "completed": 0, "pending": 1, "failed": 0}
+    # The process "stalls" past the bound: the sweep settles the call while it runs.
+    age = f"{stale_after(app.config['REFINERY']) + 5} seconds"
+    _owner(clean_db, "UPDATE optimizations SET created_at = created_at - %s::interval", (age,))
+    assert "settled 1 pending" in app.test_cli_runner().invoke(args=["sweep"]).output
+    assert _assert_invariant(clean_db) == {"used": 0, "completed": 0, "pending": 0, "failed": 1}
+    call.join()
+
+    # The answer was delivered, so the record says so and the request counts again.
+    response = answers[0]
+    assert response.status_code == 200
+    assert response.get_json()["usage"]["used"] == 1
+    assert _assert_invariant(clean_db) == {"used": 1, "completed": 1, "pending": 0, "failed": 0}
+    record = client.get(f"/api/optimize/history/{response.get_json()['id']}", headers=header)
+    assert (record.get_json()["status"], record.get_json()["errorCode"]) == ("completed", None)

@@ -126,26 +126,56 @@ VALUES
 RETURNING id, created_at
 """
 
-# A pending record's call succeeded: fill in the result. Only a row still pending: one the
-# sweep already settled (failed, refunded) stays so, and nothing is returned.
+# A pending record's call succeeded: fill in the result. A record the sweep settled
+# meanwhile (failed, refunded: the call outlived stale_after, its process stalled) is
+# completed too and its request charged again, without the limit check, since the answer
+# is delivered: the record tells the truth and the counter still equals what counts.
+# FOR UPDATE: a sweep settling the row at the same moment is waited for and seen.
 COMPLETE = """
-UPDATE optimizations
-SET status = 'completed',
-    model = %(model)s,
-    refined_text = %(refined_text)s,
-    refined_tokens = %(refined_tokens)s,
-    tokens_saved = %(tokens_saved)s,
-    savings_percentage = %(savings_percentage)s,
-    removed_segments = %(removed_segments)s,
-    warnings = %(warnings)s,
-    provider_input_tokens = %(provider_input_tokens)s,
-    provider_output_tokens = %(provider_output_tokens)s,
-    duration_ms = %(duration_ms)s
-WHERE organization_id = %(organization_id)s
-  AND id = %(id)s
-  AND status = 'pending'
-RETURNING id, created_at
+WITH target AS (
+    SELECT id, status, created_at
+    FROM optimizations
+    WHERE organization_id = %(organization_id)s
+      AND id = %(id)s
+      AND (status = 'pending' OR (status = 'failed' AND error_code = %(interrupted)s))
+    FOR UPDATE
+),
+done AS (
+    UPDATE optimizations AS o
+    SET status = 'completed',
+        model = %(model)s,
+        refined_text = %(refined_text)s,
+        refined_tokens = %(refined_tokens)s,
+        tokens_saved = %(tokens_saved)s,
+        savings_percentage = %(savings_percentage)s,
+        removed_segments = %(removed_segments)s,
+        warnings = %(warnings)s,
+        provider_input_tokens = %(provider_input_tokens)s,
+        provider_output_tokens = %(provider_output_tokens)s,
+        duration_ms = %(duration_ms)s,
+        error_code = NULL
+    FROM target AS t
+    WHERE o.organization_id = %(organization_id)s
+      AND o.id = t.id
+    RETURNING o.id, o.created_at
+),
+recharged AS (
+    UPDATE subscriptions AS s
+    SET used_requests = s.used_requests + 1,
+        updated_at = now()
+    FROM target AS t
+    WHERE s.organization_id = %(organization_id)s
+      AND t.status = 'failed'
+      AND s.period_start
+          = date_trunc('month', t.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+    RETURNING s.used_requests
+)
+SELECT d.id, d.created_at, (SELECT used_requests FROM recharged) AS recharged
+FROM done AS d
 """
+
+# The error code of a call settled by the sweep.
+INTERRUPTED = "provider_interrupted"
 
 # Pending records become failed and their requests are given back, in one statement: a
 # call that failed (FAIL: one id), or calls older than the longest possible call, whose
@@ -188,8 +218,6 @@ SETTLE_STALE = _SETTLE.format(organization=_ONE_ORGANIZATION, which=_STALE)
 # The same for every organization at once: the operator's `flask --app refinery sweep`,
 # as the schema owner (row-level security does not apply to it).
 SETTLE_STALE_EVERYWHERE = _SETTLE.format(organization="", which=_STALE)
-# The error code of a call settled by the sweep.
-INTERRUPTED = "provider_interrupted"
 
 # Newest first, one page: the optional filters, then rows strictly older than the page's
 # (created_at, id) position when it has one, up to limit + 1 (the extra row says whether
@@ -270,8 +298,13 @@ def record(conn: connection, record: dict) -> dict:
 
 
 def complete(conn: connection, optimization_id: str, record: dict) -> dict | None:
-    """Fill in a pending record's result; {id, created_at}, or None if it is not pending."""
-    return fetch_one(conn, COMPLETE, {**_params(record), "id": optimization_id})
+    """Fill in a pending (or swept) record's result: {id, created_at, recharged}.
+
+    recharged is the counter after charging again a record the sweep had settled, else
+    None. None when the record is gone (erased after it was settled).
+    """
+    params = {**_params(record), "id": optimization_id, "interrupted": INTERRUPTED}
+    return fetch_one(conn, COMPLETE, params)
 
 
 def fail(
