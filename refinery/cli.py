@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app refinery init-db`, `rotate-keys`, `set-plan`.
+"""Operator commands: `flask --app refinery init-db`, `rotate-keys`, `set-plan`, `sweep`.
 
 Each reads only the settings it uses, so a migration needs the database's settings and no
 more; a bad setting or an unreachable database is one line (`Error: …`) and exit status 1.
@@ -17,13 +17,23 @@ from flask.cli import ScriptInfo
 from refinery import audit, db
 from refinery.config import Config, ConfigError, load_config
 from refinery.crypto import reencrypt_secret
-from refinery.queries import organizations, provider_configs
+from refinery.pipeline import stale_after
+from refinery.queries import optimizations, organizations, provider_configs
 from refinery.schema import apply_schema
 
 # What each command reads, with the settings its parsers read first (env for the secrets).
 _DATABASE = ("env", "database_url", "app_database_password")
 _ENCRYPTION = (*_DATABASE, "encryption_keys")
 _PLANS = (*_DATABASE, "enterprise_monthly_limit")
+_SWEEP = (
+    *_DATABASE,
+    "provider_timeout",
+    "provider_max_retries",
+    "provider_max_wait",
+    "db_pool_timeout",
+    "db_connect_timeout",
+    "db_statement_timeout_ms",
+)
 
 
 def loaded_by_flask_command() -> bool:
@@ -119,3 +129,16 @@ def register(app: Flask) -> None:
                 details={"plan": plan, "limit": limit},
             )
         click.echo(f"{slug}: plan {plan}, {limit} requests a month")
+
+    @app.cli.command("sweep")
+    @_one_line_errors
+    def sweep() -> None:
+        """Fail and refund every organization's abandoned provider calls (pending records)."""
+        config = _settings(_SWEEP)
+        older_than = stale_after(config)
+        with db.owner_connection(config.database_url) as conn:
+            settled = optimizations.settle_stale(conn, None, older_than)
+        click.echo(
+            f"settled {settled} pending record(s) older than {older_than:g} s as failed "
+            "and refunded their requests"
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -11,12 +13,25 @@ from refinery.crypto import decrypt_secret
 from refinery.engine import local
 from refinery.engine.checks import find_losses
 from refinery.engine.tokens import DEFAULT_ENCODING, count_tokens
-from refinery.llm import ProviderError, refine_remote, thread_session, vet_endpoint
+from refinery.llm import (
+    ProviderError,
+    longest_call,
+    refine_remote,
+    thread_session,
+    vet_endpoint,
+)
 from refinery.optimization import Optimization
-from refinery.queries import optimizations, provider_configs, quota
+from refinery.queries import optimizations, provider_configs
 
+log = logging.getLogger("refinery.pipeline")
 LOCAL_MODEL = "refinery-local-1"
 NOT_SHORTER = "The result was not shorter than the input, so the input is returned unchanged."
+# Spare time past the longest possible call before its pending record counts as abandoned.
+SETTLE_MARGIN = 60.0
+# How often one process settles an organization's abandoned pending records, at most.
+SWEEP_EVERY = 60.0
+_swept: dict[str, float] = {}  # organization id -> when this process last swept it
+_swept_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -107,12 +122,57 @@ def _elapsed_ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
 
+def stale_after(config: Config) -> float:
+    """Seconds after its reservation when a pending record's call can no longer finish.
+
+    The longest provider call these settings allow, then finishing it (a wait for a pooled
+    connection, a new connection and one statement), then SETTLE_MARGIN.
+    """
+    call = longest_call(
+        config.provider_timeout, config.provider_max_retries, config.provider_max_wait
+    )
+    finish = (
+        config.db_pool_timeout + config.db_connect_timeout + config.db_statement_timeout_ms / 1000
+    )
+    return call + finish + SETTLE_MARGIN
+
+
+def _sweep_due(organization_id: str) -> bool:
+    """Whether this process should settle the organization's stale records now (once a minute)."""
+    now = time.monotonic()
+    with _swept_lock:
+        last = _swept.get(organization_id)
+        if last is not None and now - last < SWEEP_EVERY:
+            return False
+        if len(_swept) >= 4096:  # forget organizations not seen for a minute
+            for seen in [key for key, when in _swept.items() if now - when >= SWEEP_EVERY]:
+                del _swept[seen]
+        _swept[organization_id] = now
+        return True
+
+
+def settle_abandoned(config: Config, principal: dict) -> None:
+    """Before a reservation, at most once a minute: fail and refund abandoned pending records.
+
+    A pending record older than stale_after() belongs to a call whose process died or lost
+    the database before finishing it; its request is given back.
+    """
+    organization_id = principal["organization_id"]
+    if not _sweep_due(organization_id):
+        return
+    with db.single_statement(organization_id, principal.get("session_check")) as conn:
+        settled = optimizations.settle_stale(conn, organization_id, stale_after(config))
+    if settled:
+        log.warning("settled %d abandoned provider call(s) as failed and refunded them", settled)
+
+
 def run(config: Config, principal: dict, request: OptimizeRequest) -> tuple[Optimization, dict]:
     """Optimize one prompt; return (the stored record, the quota outcome).
 
     Raises QuotaExceeded, ProviderNotConfigured, EndpointRefused or the provider's
     ProviderError (after recording the failure and refunding the request).
     """
+    settle_abandoned(config, principal)
     if request.provider == "local":
         return _run_local(principal, request)
     return _run_remote(config, principal, request)
@@ -198,10 +258,14 @@ def _run_remote(
     model = request.model or credentials.model
     organization_id = principal["organization_id"]
 
+    # The charge and the pending record are one statement: a request is never charged
+    # without its history row, whatever happens to this process or the database later.
+    pending = Optimization(**asked, model=model, status="pending")
     with db.single_statement(organization_id, principal.get("session_check")) as conn:
-        outcome = quota.reserve_request(conn, organization_id)
+        outcome = optimizations.reserve_and_record(conn, pending.columns())
     if not outcome["allowed"]:
         raise QuotaExceeded(outcome)
+    pending_id = outcome["id"]
 
     started = time.perf_counter()
     try:
@@ -222,15 +286,8 @@ def _run_remote(
             session=thread_session(),
         )
     except ProviderError as error:
-        failed = Optimization(
-            **asked,
-            model=model,
-            status="failed",
-            error_code=error.code,
-            duration_ms=_elapsed_ms(started),
-        )
         with db.single_statement(organization_id) as conn:
-            optimizations.record_failure(conn, failed.columns(), outcome["period_start"])
+            optimizations.fail(conn, organization_id, pending_id, error.code, _elapsed_ms(started))
         raise
 
     optimization = Optimization(
@@ -248,5 +305,12 @@ def _run_remote(
         duration_ms=_elapsed_ms(started),
     )
     with db.single_statement(organization_id) as conn:
-        row = optimizations.record(conn, optimization.columns())
+        row = optimizations.complete(conn, pending_id, optimization.columns())
+    if row is None:
+        # Settled by the sweep, then erased, before the call finished: nothing to charge.
+        log.warning("a provider call finished after its record was settled and erased")
+        row = {"id": pending_id, "created_at": outcome["created_at"]}
+    elif row["recharged"] is not None:
+        log.warning("a provider call finished after the sweep settled it: charged again")
+        outcome = {**outcome, "used": row["recharged"]}
     return optimization.stored(row), outcome

@@ -122,8 +122,10 @@ CREATE TABLE IF NOT EXISTS optimizations (
                             CHECK (strategy IN ('UNIVERSAL', 'GPT', 'CLAUDE', 'DEEPSEEK', 'LEGAL')),
     compression_level       TEXT NOT NULL CHECK (compression_level IN ('low', 'medium', 'high')),
     output_format           TEXT NOT NULL CHECK (output_format IN ('default', 'markdown', 'json')),
+    -- pending: charged, the provider call not finished yet (see the settle statements in
+    -- refinery/queries/optimizations.py); completed and pending rows are what used_requests counts.
     status                  TEXT NOT NULL DEFAULT 'completed'
-                            CHECK (status IN ('completed', 'failed')),
+                            CHECK (status IN ('pending', 'completed', 'failed')),
     original_text           TEXT NOT NULL,
     refined_text            TEXT,
     tokenizer               TEXT NOT NULL DEFAULT 'o200k_base',
@@ -142,6 +144,9 @@ CREATE TABLE IF NOT EXISTS optimizations (
 );
 CREATE INDEX IF NOT EXISTS optimizations_org_created_idx
     ON optimizations (organization_id, created_at DESC, id DESC);
+-- The calls in flight: the sweep of stale pending rows reads only this small index.
+CREATE INDEX IF NOT EXISTS optimizations_pending_idx
+    ON optimizations (organization_id, created_at) WHERE status = 'pending';
 
 CREATE TABLE IF NOT EXISTS batch_jobs (
     id                 UUID PRIMARY KEY DEFAULT gen_random_uuid(),

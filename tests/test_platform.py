@@ -68,14 +68,18 @@ def test_broken_connection_is_discarded_not_reused(clean_db):
         conn = pool.acquire()
         pid = conn.get_backend_pid()
         pool.release(conn)
-    # Kill that backend as a server restart would.
+    # Kill that backend as a server restart would (waiting until it has exited).
     admin = psycopg2.connect(clean_db)
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        cur.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
     admin.close()
-    assert client.get("/health").status_code == 503  # the broken one is found, and dropped
-    assert client.get("/health").status_code == 200  # a new connection serves the next
+    # The dead one is found before it is lent, and dropped: the request gets a new one.
+    assert client.get("/health").status_code == 200
+    with app.app_context():
+        conn = db.get_pool().acquire()
+        assert conn.get_backend_pid() != pid
+        db.get_pool().release(conn)
 
 
 def test_unknown_route_and_wrong_method_are_json(client):

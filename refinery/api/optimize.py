@@ -16,7 +16,7 @@ from refinery.api.serializers import (
 )
 from refinery.api.validation import Fields, json_body, path_id
 from refinery.engine import local
-from refinery.errors import APIError, NotFound, TooManyRequests
+from refinery.errors import APIError, Conflict, NotFound, TooManyRequests
 from refinery.llm import PROVIDERS, ProviderError
 from refinery.optimization import Optimization
 from refinery.queries import optimizations
@@ -24,7 +24,7 @@ from refinery.queries import optimizations
 bp = Blueprint("optimize", __name__, url_prefix="/api/optimize")
 
 PROVIDER_CHOICES = ("local", *PROVIDERS)
-STATUSES = ("completed", "failed")
+STATUSES = ("pending", "completed", "failed")
 
 
 def _read_request() -> pipeline.OptimizeRequest:
@@ -141,9 +141,15 @@ def history_detail(raw_id: str):
 def history_delete(raw_id: str):
     """Erase one record (for a prompt that held something private)."""
     with db.transaction(g.principal["organization_id"], g.principal.get("session_check")) as conn:
-        deleted = optimizations.delete_one(
+        status = optimizations.delete_one(
             conn, g.principal["organization_id"], path_id(raw_id, "Optimization")
         )
-    if not deleted:
+    if status is None:
         raise NotFound("Optimization not found.")
+    if status == "pending":
+        # Its provider call is in flight: the record holds the request's charge until settled.
+        raise Conflict(
+            "This optimization is still running; erase it once it has finished.",
+            code="optimization_pending",
+        )
     return "", 204

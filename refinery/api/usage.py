@@ -23,6 +23,7 @@ def _figures(row: dict) -> dict:
     return {
         "optimizations": row["optimizations"],
         "failed": row["failed"],
+        "pending": row["pending"],
         "originalTokens": original,
         "refinedTokens": row["refined_tokens"],
         "tokensSaved": saved,
@@ -57,6 +58,7 @@ def get_usage():
     empty = {
         "optimizations": 0,
         "failed": 0,
+        "pending": 0,
         "original_tokens": 0,
         "refined_tokens": 0,
         "tokens_saved": 0,

@@ -9,7 +9,14 @@ from .errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
-from .refine import DEFAULTS, PROVIDERS, ProviderDefaults, RemoteRefinement, refine_remote
+from .refine import (
+    DEFAULTS,
+    PROVIDERS,
+    ProviderDefaults,
+    RemoteRefinement,
+    longest_call,
+    refine_remote,
+)
 from .transport import new_session, thread_session
 
 __all__ = [
@@ -24,6 +31,7 @@ __all__ = [
     "ProviderTimeout",
     "ProviderUnavailable",
     "RemoteRefinement",
+    "longest_call",
     "new_session",
     "refine_remote",
     "thread_session",

@@ -103,3 +103,15 @@ def refine_remote(
         input_tokens=answer.input_tokens,
         output_tokens=answer.output_tokens,
     )
+
+
+def longest_call(timeout: float, max_retries: int, max_wait: float) -> float:
+    """Seconds refine_remote can take at most with these settings (its attempts and sleeps).
+
+    One attempt: connecting (at most CONNECT_TIMEOUT), the headers (a read timeout), then
+    the body within a connect + read deadline checked after each chunk, whose last read may
+    wait one more read timeout. Between attempts, at most max_wait each.
+    """
+    connect = min(CONNECT_TIMEOUT, timeout)
+    attempt = 2 * connect + 3 * timeout
+    return (max_retries + 1) * attempt + max_retries * max_wait

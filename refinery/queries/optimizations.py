@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from psycopg2.extensions import connection
@@ -42,9 +41,14 @@ _RECORD_TYPES = {
     "error_code": "text",
 }
 
-# Reserve a request (as queries/quota.py RESERVE_REQUEST does) and store its finished
-# record in one statement: the local engine's whole write. When the quota is spent,
-# nothing is stored and the second branch reports the counter.
+# Reserve one request of this month's allowance and store its record, in one statement:
+# the charge and the record are one fact. The local engine stores its finished record
+# (status 'completed'); a provider call stores a 'pending' one before the call, which
+# COMPLETE or FAIL then settles (SETTLE_STALE if the process died in between).
+# The period rolls over on the 1st (UTC). One UPDATE: concurrent reservations queue on the
+# row lock and each re-checks the limit after the one before it commits, so exactly
+# `monthly_limit` pass in a period. When the quota is spent, nothing is stored and the
+# second branch reports the counter.
 RESERVE_AND_RECORD = """
 WITH period AS (
     SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS start
@@ -104,19 +108,8 @@ WHERE s.organization_id = %(organization_id)s
 # per connection instead of each time (about half its CPU per run).
 _RESERVE_AND_RECORD = Prepared("refinery_reserve_and_record", RESERVE_AND_RECORD, _RECORD_TYPES)
 
-# Store the record of a request reserved earlier. With %(refund_period_start)s set (a
-# failed call), give the reserved request back in the same statement; with it NULL, the
-# refund matches no row.
+# Store a record without charging anything (demo data: scripts/seed.py).
 RECORD = """
-WITH refunded AS (
-    UPDATE subscriptions
-    SET used_requests = used_requests - 1,
-        updated_at = now()
-    WHERE organization_id = %(organization_id)s
-      AND period_start = %(refund_period_start)s
-      AND used_requests > 0
-    RETURNING used_requests
-)
 INSERT INTO optimizations
     (organization_id, user_id, api_key_id, provider, model, strategy,
      compression_level, output_format, status, original_text, refined_text, tokenizer,
@@ -130,8 +123,101 @@ VALUES
      %(refined_tokens)s, %(tokens_saved)s, %(savings_percentage)s,
      %(removed_segments)s, %(warnings)s, %(provider_input_tokens)s,
      %(provider_output_tokens)s, %(duration_ms)s, %(error_code)s)
-RETURNING id, created_at, (SELECT used_requests FROM refunded) AS used
+RETURNING id, created_at
 """
+
+# A pending record's call succeeded: fill in the result. A record the sweep settled
+# meanwhile (failed, refunded: the call outlived stale_after, its process stalled) is
+# completed too and its request charged again, without the limit check, since the answer
+# is delivered: the record tells the truth and the counter still equals what counts.
+# FOR UPDATE: a sweep settling the row at the same moment is waited for and seen.
+COMPLETE = """
+WITH target AS (
+    SELECT id, status, created_at
+    FROM optimizations
+    WHERE organization_id = %(organization_id)s
+      AND id = %(id)s
+      AND (status = 'pending' OR (status = 'failed' AND error_code = %(interrupted)s))
+    FOR UPDATE
+),
+done AS (
+    UPDATE optimizations AS o
+    SET status = 'completed',
+        model = %(model)s,
+        refined_text = %(refined_text)s,
+        refined_tokens = %(refined_tokens)s,
+        tokens_saved = %(tokens_saved)s,
+        savings_percentage = %(savings_percentage)s,
+        removed_segments = %(removed_segments)s,
+        warnings = %(warnings)s,
+        provider_input_tokens = %(provider_input_tokens)s,
+        provider_output_tokens = %(provider_output_tokens)s,
+        duration_ms = %(duration_ms)s,
+        error_code = NULL
+    FROM target AS t
+    WHERE o.organization_id = %(organization_id)s
+      AND o.id = t.id
+    RETURNING o.id, o.created_at
+),
+recharged AS (
+    UPDATE subscriptions AS s
+    SET used_requests = s.used_requests + 1,
+        updated_at = now()
+    FROM target AS t
+    WHERE s.organization_id = %(organization_id)s
+      AND t.status = 'failed'
+      AND s.period_start
+          = date_trunc('month', t.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+    RETURNING s.used_requests
+)
+SELECT d.id, d.created_at, (SELECT used_requests FROM recharged) AS recharged
+FROM done AS d
+"""
+
+# The error code of a call settled by the sweep.
+INTERRUPTED = "provider_interrupted"
+
+# Pending records become failed and their requests are given back, in one statement: a
+# call that failed (FAIL: one id), or calls older than the longest possible call, whose
+# process died or lost the database before finishing (SETTLE_STALE). A refund goes to the
+# period the request was charged in (the month of created_at, UTC), only while that is the
+# counter's period: a new month's counter already started from zero.
+_SETTLE = """
+WITH settled AS (
+    UPDATE optimizations
+    SET status = 'failed',
+        error_code = %(error_code)s,
+        duration_ms = coalesce(%(duration_ms)s, duration_ms)
+    WHERE {organization}status = 'pending'
+      AND {which}
+    RETURNING organization_id, created_at
+),
+refunds AS (
+    SELECT organization_id,
+           date_trunc('month', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period_start,
+           count(*) AS requests
+    FROM settled
+    GROUP BY 1, 2
+),
+refunded AS (
+    UPDATE subscriptions AS s
+    SET used_requests = greatest(0, s.used_requests - r.requests),
+        updated_at = now()
+    FROM refunds AS r
+    WHERE s.organization_id = r.organization_id
+      AND s.period_start = r.period_start
+    RETURNING s.used_requests
+)
+SELECT (SELECT count(*) FROM settled) AS settled,
+       (SELECT min(used_requests) FROM refunded) AS used
+"""
+_ONE_ORGANIZATION = "organization_id = %(organization_id)s\n      AND "
+_STALE = "created_at < now() - make_interval(secs => %(older_than)s)"
+FAIL = _SETTLE.format(organization=_ONE_ORGANIZATION, which="id = %(id)s")
+SETTLE_STALE = _SETTLE.format(organization=_ONE_ORGANIZATION, which=_STALE)
+# The same for every organization at once: the operator's `flask --app refinery sweep`,
+# as the schema owner (row-level security does not apply to it).
+SETTLE_STALE_EVERYWHERE = _SETTLE.format(organization="", which=_STALE)
 
 # Newest first, one page: the optional filters, then rows strictly older than the page's
 # (created_at, id) position when it has one, up to limit + 1 (the extra row says whether
@@ -165,11 +251,25 @@ WHERE organization_id = %(organization_id)s
   AND id = %(id)s
 """
 
+# Erase one record, unless its call is still in flight (a pending record holds its
+# request's charge until it is settled). status: the record's, or no row when none.
 DELETE_ONE = """
-DELETE FROM optimizations
-WHERE organization_id = %(organization_id)s
-  AND id = %(id)s
-RETURNING id
+WITH target AS (
+    SELECT id, status
+    FROM optimizations
+    WHERE organization_id = %(organization_id)s
+      AND id = %(id)s
+),
+erased AS (
+    DELETE FROM optimizations AS o
+    USING target AS t
+    WHERE o.organization_id = %(organization_id)s
+      AND o.id = t.id
+      AND t.status <> 'pending'
+    RETURNING o.id
+)
+SELECT t.status, EXISTS (SELECT 1 FROM erased) AS erased
+FROM target AS t
 """
 
 
@@ -182,7 +282,7 @@ def _params(record: dict) -> dict:
 
 
 def reserve_and_record(conn: connection, record: dict) -> dict:
-    """Reserve a request and store its finished record in one statement.
+    """Reserve a request and store its record (finished, or pending) in one statement.
 
     Returns {allowed, used, limit, period_start, reset_at, id, created_at}; when the quota
     is spent, allowed is false and nothing is stored.
@@ -193,14 +293,46 @@ def reserve_and_record(conn: connection, record: dict) -> dict:
 
 
 def record(conn: connection, record: dict) -> dict:
-    """Store a record whose request was already reserved; return {id, created_at}."""
-    row = fetch_one(conn, RECORD, {**_params(record), "refund_period_start": None})
-    return {"id": row["id"], "created_at": row["created_at"]}
+    """Store a record without charging (demo data); return {id, created_at}."""
+    return fetch_one(conn, RECORD, _params(record))
 
 
-def record_failure(conn: connection, record: dict, period_start: datetime) -> dict:
-    """Store a failed record and give back its reserved request, in one statement."""
-    return fetch_one(conn, RECORD, {**_params(record), "refund_period_start": period_start})
+def complete(conn: connection, optimization_id: str, record: dict) -> dict | None:
+    """Fill in a pending (or swept) record's result: {id, created_at, recharged}.
+
+    recharged is the counter after charging again a record the sweep had settled, else
+    None. None when the record is gone (erased after it was settled).
+    """
+    params = {**_params(record), "id": optimization_id, "interrupted": INTERRUPTED}
+    return fetch_one(conn, COMPLETE, params)
+
+
+def fail(
+    conn: connection, organization_id: str, optimization_id: str, error_code: str, duration_ms: int
+) -> dict:
+    """Mark a pending record failed and give its request back: {settled, used}."""
+    params = {
+        "organization_id": organization_id,
+        "id": optimization_id,
+        "error_code": error_code,
+        "duration_ms": duration_ms,
+    }
+    return fetch_one(conn, FAIL, params)
+
+
+def settle_stale(conn: connection, organization_id: str | None, older_than: float) -> int:
+    """Fail and refund pending records older than older_than seconds; how many there were.
+
+    organization_id None: every organization's (the schema owner's connection only).
+    """
+    params = {
+        "organization_id": organization_id,
+        "older_than": older_than,
+        "error_code": INTERRUPTED,
+        "duration_ms": None,
+    }
+    statement = SETTLE_STALE if organization_id is not None else SETTLE_STALE_EVERYWHERE
+    return fetch_one(conn, statement, params)["settled"]
 
 
 def list_page(conn: connection, organization_id: str, filters: dict, page: Page) -> list[dict]:
@@ -229,7 +361,11 @@ def get_one(conn: connection, organization_id: str, optimization_id: str) -> dic
     return fetch_one(conn, GET_ONE, params)
 
 
-def delete_one(conn: connection, organization_id: str, optimization_id: str) -> bool:
-    """Erase one record of the organization; False when there was none."""
+def delete_one(conn: connection, organization_id: str, optimization_id: str) -> str | None:
+    """Erase one record of the organization unless it is pending.
+
+    Returns the record's status ("pending": not erased), or None when there was none.
+    """
     params = {"organization_id": organization_id, "id": optimization_id}
-    return fetch_one(conn, DELETE_ONE, params) is not None
+    row = fetch_one(conn, DELETE_ONE, params)
+    return None if row is None else row["status"]

@@ -15,6 +15,7 @@ SELECT provider,
        GROUPING(provider, (created_at AT TIME ZONE 'UTC')::date) AS grouping,
        count(*) FILTER (WHERE status = 'completed') AS optimizations,
        count(*) FILTER (WHERE status = 'failed') AS failed,
+       count(*) FILTER (WHERE status = 'pending') AS pending,
        coalesce(sum(original_tokens) FILTER (WHERE status = 'completed'), 0)
            AS original_tokens,
        coalesce(sum(refined_tokens), 0) AS refined_tokens,
