@@ -234,6 +234,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE
        optimizations, batch_jobs, batch_items
     TO refinery_app;
 GRANT SELECT, INSERT ON audit_log TO refinery_app;
+-- GET /ready checks that every update in sql/updates/ is applied.
+GRANT SELECT ON schema_migrations TO refinery_app;
 -- Failed logins are keyed by e-mail and address, before any organization is known.
 GRANT SELECT, INSERT, DELETE ON login_failures TO refinery_app;
 GRANT USAGE ON SEQUENCE login_failures_id_seq TO refinery_app;
