@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from refinery import db
+from refinery import db, metrics
 from refinery.config import Config
 from refinery.crypto import decrypt_secret
 from refinery.engine import local
@@ -146,7 +146,9 @@ def _run_local(principal: dict, request: OptimizeRequest) -> tuple[Optimization,
     with db.single_statement(principal["organization_id"], principal.get("session_check")) as conn:
         outcome = optimizations.reserve_and_record(conn, optimization.columns())
     if not outcome["allowed"]:
+        metrics.quota_rejections.inc()
         raise QuotaExceeded(outcome)
+    _count(optimization)
     return optimization.stored(outcome), outcome
 
 
@@ -199,6 +201,7 @@ def _run_remote(
     with db.single_statement(organization_id, principal.get("session_check")) as conn:
         outcome = quota.reserve_request(conn, organization_id)
     if not outcome["allowed"]:
+        metrics.quota_rejections.inc()
         raise QuotaExceeded(outcome)
 
     started = time.perf_counter()
@@ -219,6 +222,8 @@ def _run_remote(
             session=thread_session(),
         )
     except ProviderError as error:
+        metrics.provider_duration.labels(request.provider).observe(time.perf_counter() - started)
+        metrics.provider_errors.labels(request.provider, error.code).inc()
         failed = Optimization(
             **asked,
             model=model,
@@ -228,7 +233,9 @@ def _run_remote(
         )
         with db.single_statement(organization_id) as conn:
             optimizations.record_failure(conn, failed.columns(), outcome["period_start"])
+        _count(failed)
         raise
+    metrics.provider_duration.labels(request.provider).observe(time.perf_counter() - started)
 
     optimization = Optimization(
         **asked,
@@ -247,4 +254,16 @@ def _run_remote(
     )
     with db.single_statement(organization_id) as conn:
         row = optimizations.record(conn, optimization.columns())
+    _count(optimization)
     return optimization.stored(row), outcome
+
+
+def _count(optimization: Optimization) -> None:
+    """Count a recorded optimization, and its tokens when it completed."""
+    provider = optimization.provider
+    metrics.optimizations.labels(
+        provider, optimization.compression_level, optimization.status
+    ).inc()
+    if optimization.status == "completed":
+        metrics.tokens_in.labels(provider).inc(optimization.original_tokens)
+        metrics.tokens_saved.labels(provider).inc(max(0, optimization.tokens_saved or 0))
