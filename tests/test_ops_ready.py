@@ -64,14 +64,15 @@ def test_ready_is_503_when_an_update_is_not_applied(app, clean_db):
     assert app.test_client().get("/ready").status_code == 200
 
 
-def test_ready_is_503_on_a_database_from_before_the_service_could_read_its_updates(app, clean_db):
-    _owner(clean_db, "REVOKE SELECT ON schema_migrations FROM refinery_app")
+def test_ready_is_503_on_a_database_init_db_has_not_brought_up_to_date(app, clean_db):
+    # Before this code's init-db, the function that lists the applied updates is missing.
+    _owner(clean_db, "ALTER FUNCTION refinery_applied_updates() RENAME TO hidden_updates")
     try:
         response = app.test_client().get("/ready")
         assert response.status_code == 503
         assert response.get_json()["schema"] == "behind"
     finally:
-        _owner(clean_db, "GRANT SELECT ON schema_migrations TO refinery_app")
+        _owner(clean_db, "ALTER FUNCTION hidden_updates() RENAME TO refinery_applied_updates")
 
 
 @pytest.mark.parametrize("enabled", ["true", "false"])

@@ -31,7 +31,7 @@ def _database_state() -> dict[str, str]:
     except DatabaseUnavailable:
         return {"database": "unreachable", "schema": "unknown"}
     except psycopg2.Error as error:
-        # A database older than the update that lets the service read schema_migrations.
+        # A database init-db has not updated: refinery_applied_updates() is missing.
         log.warning("readiness: cannot read the schema's updates: %s", error)
         return {"database": "ok", "schema": "behind"}
     return {"database": "ok", "schema": "behind" if pending_updates(applied) else "ok"}

@@ -8,7 +8,7 @@ from refinery.queries.run import fetch_all
 
 APPLIED_UPDATES = """
 SELECT version
-FROM schema_migrations
+FROM refinery_applied_updates() AS version
 """
 
 
