@@ -51,8 +51,7 @@ def _redis_state() -> dict[str, str]:
 
 @bp.get("/ready")
 def ready():
-    """Readiness: 200 when PostgreSQL answers, the schema is current and Redis (if used)
-    answers; else 503 naming the part that failed."""
+    """Readiness: 200 when every part answers (database, schema, Redis if used), else 503."""
     parts = {**_database_state(), **_redis_state()}
     healthy = all(state == "ok" for state in parts.values())
     body = {"status": "ok" if healthy else "unavailable", **parts, "version": __version__}
