@@ -138,7 +138,9 @@ def test_json_lines_carry_the_request_and_the_caller(clean_db, tmp_path):
                 "organizationSlug": "logs",
             },
             timeout=10,
-        ).json()
+        )
+        assert registered.status_code == 201, registered.text
+        registered = registered.json()
         token = registered["accessToken"]
         organization_id = registered["organization"]["id"]
         user_id = registered["user"]["id"]
