@@ -60,3 +60,21 @@ def when_ready(server):
 
     refine("Please could you warm up the engine?", "UNIVERSAL", "high", "default")
     gc.freeze()
+
+
+def on_starting(server):
+    """Empty PROMETHEUS_MULTIPROC_DIR of a previous run's values (refinery/metrics.py)."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    """Mark a dead worker's live gauges for removal from /metrics (multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

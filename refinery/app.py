@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
-from flask import Flask, appcontext_pushed, g
+from flask import Flask, Response, appcontext_pushed, g
 from flask_cors import CORS
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -24,6 +22,7 @@ from refinery.api import (
     openapi,
     optimize,
     organization,
+    prometheus,
     usage,
 )
 from refinery.api.bodylimit import BoundedRequest
@@ -43,6 +42,8 @@ _EXPOSED_HEADERS = [
     "X-RateLimit-Remaining",
     "X-RateLimit-Reset",
 ]
+# Seconds a browser may reuse a preflight's answer (Access-Control-Max-Age).
+CORS_MAX_AGE = 600
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -60,11 +61,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False
     app.json.ensure_ascii = False  # prompts in any language stay readable (and shorter)
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("refinery").setLevel(config.log_level)
-
     if config.proxy_count:
         app.wsgi_app = ProxyFix(
             app.wsgi_app,
@@ -85,7 +81,9 @@ def create_app(config: Config | None = None) -> Flask:
             resources={r"/api/*": {"origins": list(config.cors_origins)}},
             expose_headers=_EXPOSED_HEADERS,
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+            max_age=CORS_MAX_AGE,
         )
+        app.after_request(_vary_on_origin)
 
     _bind_database(app)
     init_request_log(app)
@@ -94,6 +92,7 @@ def create_app(config: Config | None = None) -> Flask:
     init_jwt(app)
     register_error_handlers(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(prometheus.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(optimize.bp)
     app.register_blueprint(credentials.bp)
@@ -106,6 +105,15 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     cli.register(app)
     return app
+
+
+def _vary_on_origin(response: Response) -> Response:
+    """Vary: Origin on every answer, so no cache serves one origin's CORS headers to another.
+
+    flask-cors adds it only when several origins are allowed.
+    """
+    response.vary.add("Origin")
+    return response
 
 
 def _bind_database(app: Flask) -> None:

@@ -18,6 +18,14 @@ from refinery import pricing
 
 ENVIRONMENTS = ("development", "production", "test")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+# The origins a local frontend's dev server runs on (Vite, then Create React App / Next.js).
+DEVELOPMENT_ORIGINS = (
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+)
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _POSTGRES = ("postgresql://", "postgres://")
@@ -68,6 +76,8 @@ class Config:
     force_https: bool
     port: int
     log_level: str
+    log_format: str
+    metrics_token: str | None
     max_body_bytes: int
     proxy_count: int
     db_pool_max: int
@@ -189,13 +199,34 @@ def _app_database_url(raw: str, got: dict) -> str:
     return raw
 
 
-def _origins(raw: str, _got: dict) -> tuple[str, ...]:
-    """Comma-separated browser origins allowed by CORS ('*' for any)."""
+def _origins(raw: str, got: dict) -> tuple[str, ...]:
+    """Comma-separated browser origins allowed by CORS ('*' for any, 'none' for none).
+
+    Unset: the usual local frontend origins in development, none elsewhere.
+    """
+    if not raw:
+        return DEVELOPMENT_ORIGINS if got["env"] == "development" else ()
+    if raw.lower() == "none":
+        return ()
     origins = tuple(o.strip() for o in raw.split(",") if o.strip())
     for origin in origins:
         if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):
             raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
     return origins
+
+
+def _log_format(raw: str, got: dict) -> str:
+    """text or json; unset: json in production, text elsewhere."""
+    if not raw:
+        return "json" if got["env"] == "production" else "text"
+    return _one_of(LOG_FORMATS, str.lower)(raw, got)
+
+
+def _metrics_token(raw: str, _got: dict) -> str | None:
+    """The bearer token GET /metrics requires; unset: /metrics is off (404)."""
+    if raw and len(raw.encode()) < 16:
+        raise ValueError("must be at least 16 bytes (or unset, which turns /metrics off)")
+    return raw or None
 
 
 def _instance_secret(path: Path, value: str | None = None) -> str:
@@ -287,6 +318,8 @@ SETTINGS = (
     Setting("env", "REFINERY_ENV", "production", _one_of(ENVIRONMENTS, str.lower)),
     Setting("database_url", "DATABASE_URL", "", _database_url),
     Setting("log_level", "LOG_LEVEL", "INFO", _one_of(LOG_LEVELS, str.upper)),
+    Setting("log_format", "LOG_FORMAT", "", _log_format),
+    Setting("metrics_token", "METRICS_TOKEN", "", _metrics_token),
     Setting("cors_origins", "CORS_ORIGINS", "", _origins),
     Setting("app_database_password", "APP_DATABASE_PASSWORD", "", _optional),
     Setting("app_database_url", "APP_DATABASE_URL", "", _app_database_url),

@@ -17,6 +17,7 @@ import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.extras
 
+from refinery import metrics
 from refinery.errors import DatabaseUnavailable
 from refinery.queries.prepared import Prepared
 
@@ -182,8 +183,11 @@ class Pool:
 
     def acquire(self) -> psycopg2.extensions.connection:
         """Take a connection, waiting at most the configured time for a free slot."""
-        if not self._slots.acquire(timeout=self._wait):
-            raise DatabaseUnavailable("Every database connection is busy; try again shortly.")
+        if not self._slots.acquire(blocking=False):
+            metrics.pool_waits.inc()
+            if not self._slots.acquire(timeout=self._wait):
+                metrics.pool_timeouts.inc()
+                raise DatabaseUnavailable("Every database connection is busy; try again shortly.")
         while True:
             with self._lock:
                 conn = self._idle.pop() if self._idle else None

@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from refinery import db
+from refinery import db, metrics
 from refinery.config import Config
 from refinery.crypto import decrypt_secret
 from refinery.engine import local
@@ -204,7 +204,9 @@ def _run_local(principal: dict, request: OptimizeRequest) -> tuple[Optimization,
     with db.single_statement(principal["organization_id"], principal.get("session_check")) as conn:
         outcome = optimizations.reserve_and_record(conn, optimization.columns())
     if not outcome["allowed"]:
+        metrics.quota_rejections.inc()
         raise QuotaExceeded(outcome)
+    _count(optimization)
     return optimization.stored(outcome), outcome
 
 
@@ -264,6 +266,7 @@ def _run_remote(
     with db.single_statement(organization_id, principal.get("session_check")) as conn:
         outcome = optimizations.reserve_and_record(conn, pending.columns())
     if not outcome["allowed"]:
+        metrics.quota_rejections.inc()
         raise QuotaExceeded(outcome)
     pending_id = outcome["id"]
 
@@ -286,9 +289,13 @@ def _run_remote(
             session=thread_session(),
         )
     except ProviderError as error:
+        metrics.provider_duration.labels(request.provider).observe(time.perf_counter() - started)
+        metrics.provider_errors.labels(request.provider, error.code).inc()
         with db.single_statement(organization_id) as conn:
             optimizations.fail(conn, organization_id, pending_id, error.code, _elapsed_ms(started))
+        _count(Optimization(**asked, model=model, status="failed", error_code=error.code))
         raise
+    metrics.provider_duration.labels(request.provider).observe(time.perf_counter() - started)
 
     optimization = Optimization(
         **asked,
@@ -313,4 +320,16 @@ def _run_remote(
     elif row["recharged"] is not None:
         log.warning("a provider call finished after the sweep settled it: charged again")
         outcome = {**outcome, "used": row["recharged"]}
+    _count(optimization)
     return optimization.stored(row), outcome
+
+
+def _count(optimization: Optimization) -> None:
+    """Count a recorded optimization, and its tokens when it completed."""
+    provider = optimization.provider
+    metrics.optimizations.labels(
+        provider, optimization.compression_level, optimization.status
+    ).inc()
+    if optimization.status == "completed":
+        metrics.tokens_in.labels(provider).inc(optimization.original_tokens)
+        metrics.tokens_saved.labels(provider).inc(max(0, optimization.tokens_saved or 0))

@@ -378,3 +378,14 @@ GRANT EXECUTE ON FUNCTION refinery_login_lookup(TEXT) TO refinery_app;
 GRANT EXECUTE ON FUNCTION refinery_api_key_principal(TEXT) TO refinery_app;
 REVOKE ALL ON FUNCTION refinery_session_principal(UUID, UUID) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION refinery_session_principal(UUID, UUID) TO refinery_app;
+
+-- GET /ready checks that every update in sql/updates/ is applied: the service may learn
+-- which are, and nothing else of schema_migrations. A database where init-db has not run
+-- since lacks the function, which /ready reports as a schema behind.
+CREATE OR REPLACE FUNCTION refinery_applied_updates()
+RETURNS SETOF TEXT
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT version FROM schema_migrations
+$$;
+REVOKE ALL ON FUNCTION refinery_applied_updates() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION refinery_applied_updates() TO refinery_app;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -11,7 +12,7 @@ import pytest
 
 from tests.conftest import ROOT, service_environment
 
-FENCE = re.compile(r"```(bash|python)\n(.*?)```", re.S)
+FENCE = re.compile(r"```(bash|python|javascript)\n(.*?)```", re.S)
 
 
 def _blocks(document: str, language: str) -> list[str]:
@@ -67,6 +68,27 @@ def test_api_md_python_examples_run(seeded_server, index):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@pytest.mark.parametrize("index", range(len(_blocks("API.md", "javascript"))))
+def test_api_md_javascript_examples_run(seeded_server, index):
+    code = _blocks("API.md", "javascript")[index]
+    result = subprocess.run(
+        ["node", "--input-type=module"],
+        input=code,
+        env={**os.environ, "API": seeded_server},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("registered engines-") and lines[0].endswith(" as admin")
+    assert any(re.fullmatch(r"\d+ tokens saved \([\d.]+%\)", line) for line in lines)
+    assert "quota left this month: 999" in lines
+    assert any(" completed " in line and " saved: " in line for line in lines)
 
 
 def test_readme_walkthrough_runs(seeded_server, tmp_path):

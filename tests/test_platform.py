@@ -19,16 +19,21 @@ from tests.conftest import ENCRYPTION_KEY, JWT_SECRET, make_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_health_reports_database_ok(client):
-    response = client.get("/health")
+def test_ready_reports_database_ok(client):
+    response = client.get("/ready")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "version": "0.1.0"}
+    assert response.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "schema": "ok",
+        "version": "0.1.0",
+    }
 
 
-def test_health_is_503_when_the_database_is_unreachable():
+def test_ready_is_503_when_the_database_is_unreachable():
     # Port 1 on loopback: nothing listens, so the connection is refused at once.
     app = create_app(make_config("postgresql://postgres@127.0.0.1:1/none", DB_CONNECT_TIMEOUT="1"))
-    response = app.test_client().get("/health")
+    response = app.test_client().get("/ready")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
 
@@ -51,18 +56,18 @@ def test_pool_exhaustion_is_503_not_a_hang(clean_db):
         held = pool.acquire()
         try:
             started = time.monotonic()
-            response = client.get("/health")
+            response = client.get("/ready")
             assert response.status_code == 503
             assert time.monotonic() - started < 2
         finally:
             pool.release(held)
-    assert client.get("/health").status_code == 200
+    assert client.get("/ready").status_code == 200
 
 
 def test_broken_connection_is_discarded_not_reused(clean_db):
     app = create_app(make_config(clean_db, DB_POOL_MAX="2"))
     client = app.test_client()
-    assert client.get("/health").status_code == 200
+    assert client.get("/ready").status_code == 200
     with app.app_context():
         pool = db.get_pool()
         conn = pool.acquire()
@@ -75,7 +80,7 @@ def test_broken_connection_is_discarded_not_reused(clean_db):
         cur.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
     admin.close()
     # The dead one is found before it is lent, and dropped: the request gets a new one.
-    assert client.get("/health").status_code == 200
+    assert client.get("/ready").status_code == 200
     with app.app_context():
         conn = db.get_pool().acquire()
         assert conn.get_backend_pid() != pid

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 
@@ -19,7 +20,10 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import RateLimiter, SlidingWindowCounterRateLimiter
 
+from refinery import metrics
 from refinery.api.errors import error_response
 from refinery.errors import TooManyRequests
 
@@ -39,21 +43,69 @@ def limits_enabled() -> bool:
     return _settings().rate_limits_enabled
 
 
-per_client_registration = limiter.limit(
-    lambda: _settings().rate_limit_registration, key_func=get_remote_address, scope="register"
-)
-
-
 @functools.cache
 def _parsed(rates: str) -> tuple[RateLimitItem, ...]:
     """A configured setting ("1200/minute", or several joined by ";") as limits items."""
     return tuple(parse_many(rates))
 
 
-def _refuse(item: RateLimitItem, scope: str, identifier: str) -> TooManyRequests:
+# After the shared storage fails, it is left alone this many seconds: the counts go to this
+# process's memory instead, so a hung Redis costs one request one timeout per interval,
+# not every request three, and the limits still hold (per process) meanwhile.
+STORAGE_RETRY_SECONDS = 15.0
+
+
+class _Breaker:
+    """The app's fallback counts in memory, and until when the shared storage is skipped."""
+
+    def __init__(self) -> None:
+        self.fallback = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self.open_until = 0.0
+        self.lock = threading.Lock()
+
+
+def _breaker() -> _Breaker:
+    """This app's breaker (made by init_rate_limits)."""
+    return current_app.extensions["refinery_rate_limits"]
+
+
+def _counter() -> RateLimiter:
+    """Where counts go now: the shared storage, or memory while it is being skipped."""
+    breaker = _breaker()
+    if time.monotonic() < breaker.open_until:
+        return breaker.fallback
+    return limiter.limiter
+
+
+def _storage_failed(error: Exception) -> RateLimiter:
+    """Skip the shared storage for STORAGE_RETRY_SECONDS, say so once; return the fallback.
+
+    Whichever request fails first opens the interval and logs (one line, no traceback);
+    requests failing at the same moment only count the failure.
+    """
+    metrics.ratelimit_storage_failures.inc()
+    breaker = _breaker()
+    now = time.monotonic()
+    with breaker.lock:
+        if now < breaker.open_until:
+            return breaker.fallback
+        breaker.open_until = now + STORAGE_RETRY_SECONDS
+    log.warning(
+        "rate-limit storage failed (%s: %s); counting in this process's memory for %.0f s",
+        type(error).__name__,
+        error,
+        STORAGE_RETRY_SECONDS,
+    )
+    return breaker.fallback
+
+
+def _refuse(counter: RateLimiter, item: RateLimitItem, scope: str, identifier: str):
     """The 429 for a full bucket, with the seconds until it has room."""
-    reset = limiter.limiter.get_window_stats(item, scope, identifier).reset_time
     window = item.get_expiry()
+    try:
+        reset = counter.get_window_stats(item, scope, identifier).reset_time
+    except limiter.storage.base_exceptions:
+        reset = time.time() + window
     return TooManyRequests(
         f"Rate limit of {item} exceeded; slow down.",
         code="rate_limited",
@@ -61,33 +113,32 @@ def _refuse(item: RateLimitItem, scope: str, identifier: str) -> TooManyRequests
     )
 
 
-_last_outage_log = 0.0
-
-
-def _storage_failed(error: Exception) -> None:
-    """Let the request through when the counts' storage fails, and say so once a minute.
-
-    These limits are abuse protection; the monthly quota, counted in PostgreSQL, still
-    holds. Refusing every request while Redis is down would turn its outage into ours.
-    """
-    global _last_outage_log
-    now = time.monotonic()
-    if now - _last_outage_log >= 60:
-        _last_outage_log = now
-        log.warning("rate-limit storage failed, requests pass uncounted: %r", error)
-
-
 def _take(rates: str, scope: str, identifier: str, count: bool = True) -> None:
-    """Count the request in each bucket (or, count=False, only look); 429 when one is full."""
-    check = limiter.limiter.hit if count else limiter.limiter.test
+    """Count the request in each bucket (or, count=False, only look); 429 when one is full.
+
+    When the shared storage fails, the request is counted in memory instead (_storage_failed).
+    """
     for item in _parsed(rates):
+        counter = _counter()
         try:
-            room = check(item, scope, identifier)
+            room = (counter.hit if count else counter.test)(item, scope, identifier)
         except limiter.storage.base_exceptions as error:
-            _storage_failed(error)
-            return
+            counter = _storage_failed(error)
+            room = (counter.hit if count else counter.test)(item, scope, identifier)
         if not room:
-            raise _refuse(item, scope, identifier)
+            raise _refuse(counter, item, scope, identifier)
+
+
+def per_client_registration(view: Callable) -> Callable:
+    """Apply the registration limit per client address (RATE_LIMIT_REGISTRATION)."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        if limits_enabled():
+            _take(_settings().rate_limit_registration, "register", get_remote_address())
+        return view(*args, **kwargs)
+
+    return checked
 
 
 def limit_caller(view: Callable) -> Callable:
@@ -121,6 +172,7 @@ def init_rate_limits(app: Flask) -> None:
     app.config["RATELIMIT_ENABLED"] = config.rate_limits_enabled
     app.config["RATELIMIT_SWALLOW_ERRORS"] = True  # the registration limit fails open too
     limiter.init_app(app)
+    app.extensions["refinery_rate_limits"] = _Breaker()
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded):
