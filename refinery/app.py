@@ -16,6 +16,7 @@ from refinery import cli, db
 from refinery.api import (
     audit,
     auth,
+    batches,
     credentials,
     health,
     keys,
@@ -91,6 +92,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(keys.bp)
     app.register_blueprint(usage.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(batches.bp)
     app.register_blueprint(openapi.bp)
     cli.register(app)
     return app

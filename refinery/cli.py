@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app refinery init-db`."""
+"""Operator commands: `flask --app refinery init-db`, `worker`, …."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from refinery import audit, db
 from refinery.crypto import reencrypt_secret
 from refinery.queries import organizations, provider_configs
 from refinery.schema import apply_schema
+from refinery.worker import Worker
 
 
 def register(app: Flask) -> None:
@@ -20,6 +21,13 @@ def register(app: Flask) -> None:
         config = current_app.config["REFINERY"]
         ran = apply_schema(config.database_url, config.app_database_password)
         click.echo(f"schema applied; updates run: {', '.join(ran) if ran else 'none'}")
+
+    @app.cli.command("worker")
+    def worker() -> None:
+        """Process batch items until SIGTERM (run any number, on any number of machines)."""
+        process = Worker(current_app.config["REFINERY"])
+        process.install_signal_handlers()
+        process.run()
 
     @app.cli.command("rotate-keys")
     def rotate_keys() -> None:

@@ -86,6 +86,9 @@ class Config:
     provider_backoff: float
     provider_max_wait: float
     allow_private_provider_endpoints: bool
+    worker_chunk_size: int
+    worker_lease_seconds: int
+    worker_poll_interval: float
     rate_limit_storage_uri: str
     rate_limits_enabled: bool
     rate_limit_per_organization: str
@@ -320,6 +323,9 @@ SETTINGS = (
     Setting(
         "allow_private_provider_endpoints", "ALLOW_PRIVATE_PROVIDER_ENDPOINTS", "false", _boolean
     ),
+    Setting("worker_chunk_size", "WORKER_CHUNK_SIZE", "10", _integer(1, 1000)),
+    Setting("worker_lease_seconds", "WORKER_LEASE_SECONDS", "60", _integer(5, 86_400)),
+    Setting("worker_poll_interval", "WORKER_POLL_INTERVAL", "1", _number(0.01, 60.0)),
     Setting("rate_limit_storage_uri", "RATE_LIMIT_STORAGE_URI", "memory://", _storage_uri),
     Setting("rate_limits_enabled", "RATE_LIMITS_ENABLED", "true", _boolean),
     Setting("rate_limit_per_organization", "RATE_LIMIT_PER_ORGANIZATION", "1200/minute", _rate),

@@ -179,26 +179,26 @@ def resolve_credentials(config: Config, principal: dict, provider: str) -> Crede
     )
 
 
-def _run_remote(
-    config: Config, principal: dict, request: OptimizeRequest
-) -> tuple[Optimization, dict]:
-    """Reserve, call the provider holding no connection, then record or refund."""
-    credentials = resolve_credentials(config, principal, request.provider)
+def _checked_credentials(config: Config, principal: dict, provider: str) -> Credentials:
+    """The credentials, with a custom endpoint checked again now (DNS may have changed)."""
+    credentials = resolve_credentials(config, principal, provider)
     if credentials.custom_endpoint:
-        # Checked again at call time: DNS may have changed since the key was saved.
         try:
             validate_endpoint(credentials.base_url, config.allow_private_provider_endpoints)
         except ValueError as error:
             raise EndpointRefused(str(error)) from None
+    return credentials
+
+
+def refine_remotely(
+    config: Config, principal: dict, request: OptimizeRequest, credentials: Credentials
+) -> tuple[Optimization, ProviderError | None]:
+    """Call the provider (its retries and timeouts) holding no connection; not stored.
+
+    Returns the completed record, or the failed record and the provider's error.
+    """
     asked = _request_fields(principal, request, count_tokens(request.text))
     model = request.model or credentials.model
-    organization_id = principal["organization_id"]
-
-    with db.single_statement(organization_id, principal.get("session_check")) as conn:
-        outcome = quota.reserve_request(conn, organization_id)
-    if not outcome["allowed"]:
-        raise QuotaExceeded(outcome)
-
     started = time.perf_counter()
     try:
         answer = refine_remote(
@@ -224,10 +224,7 @@ def _run_remote(
             error_code=error.code,
             duration_ms=_elapsed_ms(started),
         )
-        with db.single_statement(organization_id) as conn:
-            optimizations.record_failure(conn, failed.columns(), outcome["period_start"])
-        raise
-
+        return failed, error
     optimization = Optimization(
         **asked,
         **_result_fields(
@@ -242,6 +239,51 @@ def _run_remote(
         provider_output_tokens=answer.output_tokens,
         duration_ms=_elapsed_ms(started),
     )
+    return optimization, None
+
+
+def refine_reserved(
+    config: Config, principal: dict, request: OptimizeRequest
+) -> tuple[Optimization, str | None]:
+    """Refine a request whose quota is already reserved (a batch item); not stored.
+
+    The same code as run() without the charge: returns (record, error message); a request
+    that cannot be served is a failed record whose error_code says why.
+    """
+    if request.provider == "local":
+        return refine_locally(principal, request), None
+    try:
+        credentials = _checked_credentials(config, principal, request.provider)
+    except (ProviderNotConfigured, EndpointRefused) as error:
+        code = (
+            "provider_not_configured"
+            if isinstance(error, ProviderNotConfigured)
+            else "provider_endpoint_refused"
+        )
+        asked = _request_fields(principal, request, count_tokens(request.text))
+        failed = Optimization(**asked, model=request.model, status="failed", error_code=code)
+        return failed, str(error)
+    optimization, error = refine_remotely(config, principal, request, credentials)
+    return optimization, (error.message if error is not None else None)
+
+
+def _run_remote(
+    config: Config, principal: dict, request: OptimizeRequest
+) -> tuple[Optimization, dict]:
+    """Reserve, call the provider holding no connection, then record or refund."""
+    credentials = _checked_credentials(config, principal, request.provider)
+    organization_id = principal["organization_id"]
+
+    with db.single_statement(organization_id, principal.get("session_check")) as conn:
+        outcome = quota.reserve_request(conn, organization_id)
+    if not outcome["allowed"]:
+        raise QuotaExceeded(outcome)
+
+    optimization, error = refine_remotely(config, principal, request, credentials)
+    if error is not None:
+        with db.single_statement(organization_id) as conn:
+            optimizations.record_failure(conn, optimization.columns(), outcome["period_start"])
+        raise error
     with db.single_statement(organization_id) as conn:
         row = optimizations.record(conn, optimization.columns())
     return optimization.stored(row), outcome

@@ -173,7 +173,7 @@ RETURNING id
 """
 
 
-def _params(record: dict) -> dict:
+def record_params(record: dict) -> dict:
     """Insert parameters: JSON columns wrapped, every field present."""
     params = {name: record.get(name) for name in _RECORD_TYPES}
     params["removed_segments"] = Json(record.get("removed_segments") or [])
@@ -188,19 +188,19 @@ def reserve_and_record(conn: connection, record: dict) -> dict:
     is spent, allowed is false and nothing is stored.
     """
     with conn.cursor() as cur:
-        cur.execute_prepared(_RESERVE_AND_RECORD, _params(record))
+        cur.execute_prepared(_RESERVE_AND_RECORD, record_params(record))
         return cur.fetchone()
 
 
 def record(conn: connection, record: dict) -> dict:
     """Store a record whose request was already reserved; return {id, created_at}."""
-    row = fetch_one(conn, RECORD, {**_params(record), "refund_period_start": None})
+    row = fetch_one(conn, RECORD, {**record_params(record), "refund_period_start": None})
     return {"id": row["id"], "created_at": row["created_at"]}
 
 
 def record_failure(conn: connection, record: dict, period_start: datetime) -> dict:
     """Store a failed record and give back its reserved request, in one statement."""
-    return fetch_one(conn, RECORD, {**_params(record), "refund_period_start": period_start})
+    return fetch_one(conn, RECORD, {**record_params(record), "refund_period_start": period_start})
 
 
 def list_page(conn: connection, organization_id: str, filters: dict, page: Page) -> list[dict]:
