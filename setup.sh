@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command to set up and run Prompt Refinery.
 #   ./setup.sh serve        set up, then serve the API with gunicorn on :${PORT:-5000}
+#                           and one batch worker beside it
 #   ./setup.sh test [args]  set up, then run the whole test suite (args go to pytest)
 # Idempotent. With DATABASE_URL unset, an embedded PostgreSQL runs under instance/.
 set -euo pipefail
@@ -42,5 +43,9 @@ echo "==> applying schema"
 flask --app refinery init-db
 echo "==> seeding demo data"
 python scripts/seed.py
+echo "==> starting one batch worker (stopped with the server)"
+flask --app refinery worker &
+worker_pid=$!
+trap 'kill "$worker_pid" 2>/dev/null' EXIT
 echo "==> serving on http://127.0.0.1:${PORT:-5000}"
-exec gunicorn -c gunicorn.conf.py wsgi:app
+gunicorn -c gunicorn.conf.py wsgi:app
