@@ -43,9 +43,7 @@ echo "==> applying schema"
 flask --app refinery init-db
 echo "==> seeding demo data"
 python scripts/seed.py
-echo "==> starting one batch worker (stopped with the server)"
-flask --app refinery worker &
-worker_pid=$!
-trap 'kill "$worker_pid" 2>/dev/null' EXIT
+echo "==> starting one batch worker (it stops when the server does)"
+flask --app refinery worker --parent-pid $$ &  # $$ becomes gunicorn's pid (exec)
 echo "==> serving on http://127.0.0.1:${PORT:-5000}"
-gunicorn -c gunicorn.conf.py wsgi:app
+exec gunicorn -c gunicorn.conf.py wsgi:app

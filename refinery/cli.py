@@ -23,9 +23,14 @@ def register(app: Flask) -> None:
         click.echo(f"schema applied; updates run: {', '.join(ran) if ran else 'none'}")
 
     @app.cli.command("worker")
-    def worker() -> None:
+    @click.option(
+        "--parent-pid",
+        type=int,
+        help="Stop when this process is no longer the parent (./setup.sh serve passes $$).",
+    )
+    def worker(parent_pid: int | None) -> None:
         """Process batch items until SIGTERM (run any number, on any number of machines)."""
-        process = Worker(current_app.config["REFINERY"])
+        process = Worker(current_app.config["REFINERY"], parent_pid=parent_pid)
         process.install_signal_handlers()
         process.run()
 

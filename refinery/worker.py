@@ -11,6 +11,7 @@ comes) changes nothing.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -77,8 +78,9 @@ def refine_item(config: Config, item: dict) -> tuple[Optimization, str | None]:
 class Worker:
     """One worker process's loop; stop() (or SIGTERM) ends it after the current item."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, parent_pid: int | None = None) -> None:
         self.config = config
+        self.parent_pid = parent_pid  # stop when this process is no longer the parent
         self.stopping = threading.Event()
         self.processed = 0
         self._next_sweep = 0.0
@@ -96,11 +98,17 @@ class Worker:
         """Claim and process chunks until stopped."""
         log.info("worker started")
         while not self.stopping.is_set():
+            if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                log.info("the parent process has exited; the worker stops")
+                break
             try:
                 self._sweep_expired()
                 worked = self.run_once()
             except DatabaseUnavailable:
                 log.warning("database unavailable; the worker waits and tries again")
+                worked = False
+            except Exception:  # the loop outlives any one failure; leases cover the items
+                log.exception("the worker's loop failed; it waits and tries again")
                 worked = False
             if not worked:
                 self.stopping.wait(self.config.worker_poll_interval)

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -172,3 +173,37 @@ def test_claiming_is_fair_across_organizations(client, auth, org, workers, clean
     _wait(clean_db, small_id, lambda s: s["status"] == "completed", timeout=60)
     # The small organization's batch did not wait behind the big one's thousand items.
     assert _state(clean_db, big)["done"] < 500
+
+
+def _running(pid: int) -> bool:
+    """Whether the process exists and has not exited (a zombie has exited)."""
+    try:
+        status = (Path("/proc") / str(pid) / "status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_a_worker_given_its_parent_pid_stops_with_its_parent(clean_db):
+    env = {**os.environ, **service_environment(clean_db, **WORKER_SETTINGS)}
+    parent = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"{sys.executable} -m flask --app refinery worker --parent-pid $$ "
+            "2>/dev/null & echo $!; sleep 1",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    worker_pid = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 15
+    while _running(worker_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stopped = not _running(worker_pid)
+    if not stopped:  # never leave a stray worker on the test database
+        os.kill(worker_pid, signal.SIGKILL)
+    assert stopped

@@ -191,7 +191,8 @@ def results(raw_id: str):
                     conn, organization_id, batch_id, position, _RESULTS_CHUNK
                 )
             for row in rows:
-                yield json.dumps(batch_result_json(row), ensure_ascii=False) + "\n"
+                line = batch_result_json(row)
+                yield json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n"
             if len(rows) < _RESULTS_CHUNK:
                 return
             position = rows[-1]["position"]
