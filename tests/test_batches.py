@@ -308,3 +308,27 @@ def test_a_provider_item_fails_and_is_refunded_without_a_key(app, client, admin,
     assert lines[1]["error"]["code"] == "provider_not_configured"
     # The failed item is a failed history row, refunded: used = completed rows.
     assert quota_invariant(clean_db, admin["org"]) == (1, 1)
+
+
+def test_provider_items_use_the_pipeline_with_its_retries(clean_db, fake):
+    """A provider item goes through refine_remotely: retried on a 500, then recorded."""
+    from refinery import create_app
+    from tests.conftest import make_config, provider_settings
+
+    app = create_app(
+        make_config(clean_db, **provider_settings(fake.url), OPENAI_API_KEY="sk-service-1234")
+    )
+    client = app.test_client()
+    body = Auth(client).register("provco")
+    header = Auth.header(body["accessToken"])
+    fake.behave("500", times=1)  # the first call fails once, then the retry answers
+    created = client.post(
+        "/api/batches", json={"provider": "openai", "items": _items(2)}, headers=header
+    )
+    assert created.status_code == 202
+    _drain(app)
+    lines = _results(client, created.get_json()["id"], header)
+    assert [line["status"] for line in lines] == ["completed", "completed"]
+    assert {line["result"]["provider"] for line in lines} == {"openai"}
+    assert len(fake.calls("openai")) == 3
+    assert quota_invariant(clean_db, body["organization"]["id"]) == (2, 2)
