@@ -25,6 +25,7 @@ from refinery.api import (
     optimize,
     organization,
     usage,
+    webhooks,
 )
 from refinery.api.errors import register_error_handlers
 from refinery.api.identity import init_jwt
@@ -93,6 +94,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(usage.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(batches.bp)
+    app.register_blueprint(webhooks.bp)
     app.register_blueprint(openapi.bp)
     cli.register(app)
     return app

@@ -7,7 +7,7 @@ from flask import Flask, current_app
 
 from refinery import audit, db
 from refinery.crypto import reencrypt_secret
-from refinery.queries import organizations, provider_configs
+from refinery.queries import organizations, provider_configs, webhooks
 from refinery.schema import apply_schema
 from refinery.worker import Worker
 
@@ -43,7 +43,19 @@ def register(app: Flask) -> None:
             for row in rows:
                 token = reencrypt_secret(keys, row["api_key_encrypted"])
                 provider_configs.set_encrypted(conn, row["id"], token)
-        click.echo(f"re-encrypted {len(rows)} provider key(s) under the first key")
+            endpoints = webhooks.all_secrets(conn)
+            for row in endpoints:
+                previous = row["previous_secret_encrypted"]
+                webhooks.set_secrets(
+                    conn,
+                    row["id"],
+                    reencrypt_secret(keys, row["secret_encrypted"]),
+                    previous and reencrypt_secret(keys, previous),
+                )
+        click.echo(
+            f"re-encrypted {len(rows)} provider key(s) and {len(endpoints)} webhook "
+            "secret(s) under the first key"
+        )
 
     @app.cli.command("set-plan")
     @click.argument("slug")

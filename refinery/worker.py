@@ -1,4 +1,4 @@
-"""The batch worker: claim items in small chunks under a lease, refine, finish each once.
+"""The worker: batch items (claimed in chunks under a lease, each finished once) and webhooks.
 
 Any number of worker processes, on any number of machines, share the work through
 PostgreSQL alone (refinery_claim_batch_items: FOR UPDATE SKIP LOCKED, fair across
@@ -22,6 +22,7 @@ from refinery.config import Config
 from refinery.errors import DatabaseUnavailable
 from refinery.optimization import Optimization
 from refinery.queries import batches
+from refinery.webhook_delivery import deliver_due
 
 log = logging.getLogger("refinery.worker")
 # How often a worker looks for batches past their expiry.
@@ -104,6 +105,7 @@ class Worker:
             try:
                 self._sweep_expired()
                 worked = self.run_once()
+                worked = deliver_due(self.config, self.stopping) or worked
             except DatabaseUnavailable:
                 log.warning("database unavailable; the worker waits and tries again")
                 worked = False
