@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command to set up and run Prompt Refinery.
 #   ./setup.sh serve        set up, then serve the API with gunicorn on 127.0.0.1:${PORT:-5000}
+#                           and one batch worker beside it
 #                           (HOST=0.0.0.0 to listen on every interface; BIND overrides both)
 #   ./setup.sh stop         stop what serve started: gunicorn, and the embedded PostgreSQL
 #   ./setup.sh test [args]  set up, then run the whole test suite (args go to pytest)
@@ -104,4 +105,6 @@ case "$BIND" in
 esac
 echo "    (./setup.sh stop, or Ctrl-C, stops it)"
 mkdir -p instance
+echo "==> starting one batch worker (it stops when the server does)"
+flask --app refinery worker --parent-pid $$ &  # $$ becomes gunicorn's pid (exec)
 exec gunicorn -c gunicorn.conf.py --pid "$GUNICORN_PID" wsgi:app

@@ -14,6 +14,7 @@ from refinery import cli, db
 from refinery.api import (
     audit,
     auth,
+    batches,
     credentials,
     health,
     invitations,
@@ -24,6 +25,7 @@ from refinery.api import (
     organization,
     prometheus,
     usage,
+    webhooks,
 )
 from refinery.api.bodylimit import BoundedRequest
 from refinery.api.errors import register_error_handlers
@@ -102,6 +104,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(keys.bp)
     app.register_blueprint(usage.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(batches.bp)
+    app.register_blueprint(webhooks.bp)
     app.register_blueprint(openapi.bp)
     cli.register(app)
     return app

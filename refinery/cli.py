@@ -1,4 +1,5 @@
-"""Operator commands: `flask --app refinery init-db`, `rotate-keys`, `set-plan`, `sweep`.
+"""Operator commands: `flask --app refinery init-db`, `rotate-keys`, `set-plan`, `sweep`,
+`worker`.
 
 Each reads only the settings it uses, so a migration needs the database's settings and no
 more; a bad setting or an unreachable database is one line (`Error: …`) and exit status 1.
@@ -18,8 +19,9 @@ from refinery import audit, db
 from refinery.config import Config, ConfigError, load_config
 from refinery.crypto import reencrypt_secret
 from refinery.pipeline import stale_after
-from refinery.queries import optimizations, organizations, provider_configs
+from refinery.queries import optimizations, organizations, provider_configs, webhooks
 from refinery.schema import apply_schema
+from refinery.worker import Worker
 
 # What each command reads, with the settings its parsers read first (env for the secrets).
 _DATABASE = ("env", "database_url", "app_database_password")
@@ -91,6 +93,25 @@ def register(app: Flask) -> None:
         ran = apply_schema(config.database_url, config.app_database_password)
         click.echo(f"schema applied; updates run: {', '.join(ran) if ran else 'none'}")
 
+    @app.cli.command("worker")
+    @click.option(
+        "--parent-pid",
+        type=int,
+        help="Stop when this process is no longer the parent (./setup.sh serve passes $$).",
+    )
+    @_one_line_errors
+    def worker(parent_pid: int | None) -> None:
+        """Process batch items until SIGTERM (run any number, on any number of machines)."""
+        config = current_app.config.get("REFINERY")
+        if config is None:  # the service's settings did not load: say which, in one line
+            try:
+                config = load_config()
+            except ConfigError as error:
+                raise click.ClickException(f"configuration error: {error}") from None
+        process = Worker(config, parent_pid=parent_pid)
+        process.install_signal_handlers()
+        process.run()
+
     @app.cli.command("rotate-keys")
     @_one_line_errors
     def rotate_keys() -> None:
@@ -102,7 +123,19 @@ def register(app: Flask) -> None:
             for row in rows:
                 token = reencrypt_secret(keys, row["api_key_encrypted"])
                 provider_configs.set_encrypted(conn, row["id"], token)
-        click.echo(f"re-encrypted {len(rows)} provider key(s) under the first key")
+            endpoints = webhooks.all_secrets(conn)
+            for row in endpoints:
+                previous = row["previous_secret_encrypted"]
+                webhooks.set_secrets(
+                    conn,
+                    row["id"],
+                    reencrypt_secret(keys, row["secret_encrypted"]),
+                    previous and reencrypt_secret(keys, previous),
+                )
+        click.echo(
+            f"re-encrypted {len(rows)} provider key(s) and {len(endpoints)} webhook "
+            "secret(s) under the first key"
+        )
 
     @app.cli.command("set-plan")
     @click.argument("slug")

@@ -96,6 +96,12 @@ class Config:
     provider_backoff: float
     provider_max_wait: float
     allow_private_provider_endpoints: bool
+    worker_chunk_size: int
+    worker_lease_seconds: int
+    worker_poll_interval: float
+    webhook_timeout: float
+    webhook_retry_schedule: tuple[int, ...]
+    webhook_rotation_grace: int
     rate_limit_storage_uri: str
     rate_limits_enabled: bool
     rate_limit_per_organization: str
@@ -155,6 +161,11 @@ def _duration(raw: str, _got: dict) -> int:
     if not match or int(match.group(1)) <= 0:
         raise ValueError(f"expected a positive duration like 900, 15m, 24h or 7d, got {raw!r}")
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def _durations(raw: str, got: dict) -> tuple[int, ...]:
+    """A comma-separated list of durations ('5s' is not a unit: plain seconds are)."""
+    return tuple(_duration(part.strip(), got) for part in raw.split(",") if part.strip())
 
 
 def _boolean(raw: str, _got: dict) -> bool:
@@ -353,6 +364,17 @@ SETTINGS = (
     Setting(
         "allow_private_provider_endpoints", "ALLOW_PRIVATE_PROVIDER_ENDPOINTS", "false", _boolean
     ),
+    Setting("worker_chunk_size", "WORKER_CHUNK_SIZE", "10", _integer(1, 1000)),
+    Setting("worker_lease_seconds", "WORKER_LEASE_SECONDS", "60", _integer(5, 86_400)),
+    Setting("worker_poll_interval", "WORKER_POLL_INTERVAL", "1", _number(0.01, 60.0)),
+    Setting("webhook_timeout", "WEBHOOK_TIMEOUT", "10", _number(0.1, 120.0)),
+    Setting(
+        "webhook_retry_schedule",
+        "WEBHOOK_RETRY_SCHEDULE",
+        "5,5m,30m,2h,5h,10h,14h,20h,20h",
+        _durations,
+    ),
+    Setting("webhook_rotation_grace", "WEBHOOK_ROTATION_GRACE", "24h", _duration),
     Setting("rate_limit_storage_uri", "RATE_LIMIT_STORAGE_URI", "memory://", _storage_uri),
     Setting("rate_limits_enabled", "RATE_LIMITS_ENABLED", "true", _boolean),
     Setting("rate_limit_per_organization", "RATE_LIMIT_PER_ORGANIZATION", "1200/minute", _rate),

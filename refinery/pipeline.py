@@ -241,35 +241,41 @@ def resolve_credentials(config: Config, principal: dict, provider: str) -> Crede
     )
 
 
-def _run_remote(
-    config: Config, principal: dict, request: OptimizeRequest
-) -> tuple[Optimization, dict]:
-    """Reserve, call the provider holding no connection, then record or refund."""
-    credentials = resolve_credentials(config, principal, request.provider)
+@dataclass(frozen=True)
+class _Endpoint:
+    """Credentials checked for a call, and the address their custom endpoint resolved to."""
+
+    credentials: Credentials
+    address: str | None
+
+
+def _checked_credentials(config: Config, principal: dict, provider: str) -> _Endpoint:
+    """The credentials, with a custom endpoint checked again now (DNS may have changed).
+
+    Every connection of the call then goes to the address checked here.
+    """
+    credentials = resolve_credentials(config, principal, provider)
     address = None
     if credentials.custom_endpoint:
-        # Checked again at call time (DNS may have changed since the key was saved), and
-        # every connection of the call goes to the address checked here.
         try:
             address = vet_endpoint(
                 credentials.base_url, config.allow_private_provider_endpoints
             ).address
         except ValueError as error:
             raise EndpointRefused(str(error)) from None
+    return _Endpoint(credentials, address)
+
+
+def refine_remotely(
+    config: Config, principal: dict, request: OptimizeRequest, endpoint: _Endpoint
+) -> tuple[Optimization, ProviderError | None]:
+    """Call the provider (its retries and timeouts) holding no connection; not stored.
+
+    Returns the completed record, or the failed record and the provider's error.
+    """
+    credentials = endpoint.credentials
     asked = _request_fields(principal, request, count_tokens(request.text))
     model = request.model or credentials.model
-    organization_id = principal["organization_id"]
-
-    # The charge and the pending record are one statement: a request is never charged
-    # without its history row, whatever happens to this process or the database later.
-    pending = Optimization(**asked, model=model, status="pending")
-    with db.single_statement(organization_id, principal.get("session_check")) as conn:
-        outcome = optimizations.reserve_and_record(conn, pending.columns())
-    if not outcome["allowed"]:
-        metrics.quota_rejections.inc()
-        raise QuotaExceeded(outcome)
-    pending_id = outcome["id"]
-
     started = time.perf_counter()
     try:
         answer = refine_remote(
@@ -281,7 +287,7 @@ def _run_remote(
             api_key=credentials.api_key,
             model=model,
             base_url=credentials.base_url,
-            address=address,
+            address=endpoint.address,
             timeout=config.provider_timeout,
             max_retries=config.provider_max_retries,
             backoff=config.provider_backoff,
@@ -291,12 +297,15 @@ def _run_remote(
     except ProviderError as error:
         metrics.provider_duration.labels(request.provider).observe(time.perf_counter() - started)
         metrics.provider_errors.labels(request.provider, error.code).inc()
-        with db.single_statement(organization_id) as conn:
-            optimizations.fail(conn, organization_id, pending_id, error.code, _elapsed_ms(started))
-        _count(Optimization(**asked, model=model, status="failed", error_code=error.code))
-        raise
+        failed = Optimization(
+            **asked,
+            model=model,
+            status="failed",
+            error_code=error.code,
+            duration_ms=_elapsed_ms(started),
+        )
+        return failed, error
     metrics.provider_duration.labels(request.provider).observe(time.perf_counter() - started)
-
     optimization = Optimization(
         **asked,
         **_result_fields(
@@ -311,6 +320,62 @@ def _run_remote(
         provider_output_tokens=answer.output_tokens,
         duration_ms=_elapsed_ms(started),
     )
+    return optimization, None
+
+
+def refine_reserved(
+    config: Config, principal: dict, request: OptimizeRequest
+) -> tuple[Optimization, str | None]:
+    """Refine a request whose quota is already reserved (a batch item); not stored.
+
+    The same code as run() without the charge: returns (record, error message); a request
+    that cannot be served is a failed record whose error_code says why.
+    """
+    if request.provider == "local":
+        return refine_locally(principal, request), None
+    try:
+        endpoint = _checked_credentials(config, principal, request.provider)
+    except (ProviderNotConfigured, EndpointRefused) as error:
+        code = (
+            "provider_not_configured"
+            if isinstance(error, ProviderNotConfigured)
+            else "provider_endpoint_refused"
+        )
+        asked = _request_fields(principal, request, count_tokens(request.text))
+        failed = Optimization(**asked, model=request.model, status="failed", error_code=code)
+        return failed, str(error)
+    optimization, error = refine_remotely(config, principal, request, endpoint)
+    return optimization, (error.message if error is not None else None)
+
+
+def _run_remote(
+    config: Config, principal: dict, request: OptimizeRequest
+) -> tuple[Optimization, dict]:
+    """Reserve and record as pending, call the provider holding no connection, then finish."""
+    endpoint = _checked_credentials(config, principal, request.provider)
+    asked = _request_fields(principal, request, count_tokens(request.text))
+    organization_id = principal["organization_id"]
+
+    # The charge and the pending record are one statement: a request is never charged
+    # without its history row, whatever happens to this process or the database later.
+    pending = Optimization(
+        **asked, model=request.model or endpoint.credentials.model, status="pending"
+    )
+    with db.single_statement(organization_id, principal.get("session_check")) as conn:
+        outcome = optimizations.reserve_and_record(conn, pending.columns())
+    if not outcome["allowed"]:
+        metrics.quota_rejections.inc()
+        raise QuotaExceeded(outcome)
+    pending_id = outcome["id"]
+
+    optimization, error = refine_remotely(config, principal, request, endpoint)
+    if error is not None:
+        with db.single_statement(organization_id) as conn:
+            optimizations.fail(
+                conn, organization_id, pending_id, error.code, optimization.duration_ms
+            )
+        _count(optimization)
+        raise error
     with db.single_statement(organization_id) as conn:
         row = optimizations.complete(conn, pending_id, optimization.columns())
     if row is None:

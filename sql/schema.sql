@@ -148,45 +148,93 @@ CREATE INDEX IF NOT EXISTS optimizations_org_created_idx
 CREATE INDEX IF NOT EXISTS optimizations_pending_idx
     ON optimizations (organization_id, created_at) WHERE status = 'pending';
 
+-- Batches (POST /api/batches) and their items, claimed by `flask --app refinery worker`
+-- processes. Before 2026-12-07 these two tables were placeholders nothing wrote to: an
+-- old-shaped pair (batch_items without lease_until) is replaced.
+DO $$
+BEGIN
+    IF to_regclass('public.batch_items') IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = 'batch_items'
+          AND column_name = 'lease_until'
+    ) THEN
+        DROP TABLE batch_items, batch_jobs CASCADE;
+    END IF;
+END
+$$;
+
 CREATE TABLE IF NOT EXISTS batch_jobs (
     id                 UUID PRIMARY KEY DEFAULT gen_random_uuid(),
     organization_id    UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     created_by         UUID REFERENCES users (id) ON DELETE SET NULL,
-    status             TEXT NOT NULL DEFAULT 'queued'
-                       CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
-    provider           TEXT NOT NULL DEFAULT 'local'
-                       CHECK (provider IN ('local', 'openai', 'anthropic', 'deepseek', 'gemini')),
-    strategy           TEXT NOT NULL DEFAULT 'UNIVERSAL'
-                       CHECK (strategy IN ('UNIVERSAL', 'GPT', 'CLAUDE', 'DEEPSEEK', 'LEGAL')),
-    compression_level  TEXT NOT NULL DEFAULT 'medium'
-                       CHECK (compression_level IN ('low', 'medium', 'high')),
-    output_format      TEXT NOT NULL DEFAULT 'default'
-                       CHECK (output_format IN ('default', 'markdown', 'json')),
-    total_items        INTEGER NOT NULL DEFAULT 0 CHECK (total_items >= 0),
+    api_key_id         UUID REFERENCES api_keys (id) ON DELETE SET NULL,
+    status             TEXT NOT NULL DEFAULT 'in_progress'
+                       CHECK (status IN ('validating', 'in_progress', 'completed', 'cancelling',
+                                         'cancelled', 'expired', 'failed')),
+    -- The quota period the items were reserved in: refunds go back to it only.
+    period_start       TIMESTAMPTZ NOT NULL,
+    total_items        INTEGER NOT NULL CHECK (total_items > 0),
+    -- Items queued or running; the statement that takes the last one ends the batch.
+    remaining_items    INTEGER NOT NULL CHECK (remaining_items >= 0),
     completed_items    INTEGER NOT NULL DEFAULT 0 CHECK (completed_items >= 0),
     failed_items       INTEGER NOT NULL DEFAULT 0 CHECK (failed_items >= 0),
+    cancelled_items    INTEGER NOT NULL DEFAULT 0 CHECK (cancelled_items >= 0),
+    expired_items      INTEGER NOT NULL DEFAULT 0 CHECK (expired_items >= 0),
     created_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
-    started_at         TIMESTAMPTZ,
+    expires_at         TIMESTAMPTZ NOT NULL,
+    cancelled_at       TIMESTAMPTZ,
     finished_at        TIMESTAMPTZ
 );
 CREATE INDEX IF NOT EXISTS batch_jobs_org_created_idx
     ON batch_jobs (organization_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS batch_jobs_pending_idx
+    ON batch_jobs (created_at) WHERE remaining_items > 0;
 
 CREATE TABLE IF NOT EXISTS batch_items (
-    id               UUID PRIMARY KEY DEFAULT gen_random_uuid(),
-    organization_id  UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    batch_job_id     UUID NOT NULL REFERENCES batch_jobs (id) ON DELETE CASCADE,
-    position         INTEGER NOT NULL CHECK (position >= 0),
-    input_text       TEXT NOT NULL,
-    status           TEXT NOT NULL DEFAULT 'queued'
-                     CHECK (status IN ('queued', 'running', 'completed', 'failed')),
-    optimization_id  UUID REFERENCES optimizations (id) ON DELETE SET NULL,
-    error_code       TEXT,
-    created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
-    UNIQUE (batch_job_id, position)
+    id                 UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id    UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    batch_job_id       UUID NOT NULL REFERENCES batch_jobs (id) ON DELETE CASCADE,
+    position           INTEGER NOT NULL CHECK (position >= 0),
+    custom_id          TEXT NOT NULL,
+    input_text         TEXT NOT NULL,
+    provider           TEXT NOT NULL
+                       CHECK (provider IN ('local', 'openai', 'anthropic', 'deepseek', 'gemini')),
+    model              TEXT,
+    strategy           TEXT NOT NULL
+                       CHECK (strategy IN ('UNIVERSAL', 'GPT', 'CLAUDE', 'DEEPSEEK', 'LEGAL')),
+    compression_level  TEXT NOT NULL CHECK (compression_level IN ('low', 'medium', 'high')),
+    output_format      TEXT NOT NULL CHECK (output_format IN ('default', 'markdown', 'json')),
+    status             TEXT NOT NULL DEFAULT 'queued'
+                       CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled',
+                                         'expired')),
+    -- The claim: which claim holds the item and until when. A lapsed lease makes a running
+    -- item claimable again; completion requires the claim's own token.
+    claim_token        UUID,
+    lease_until        TIMESTAMPTZ,
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    error_code         TEXT,
+    error_message      TEXT,
+    finished_at        TIMESTAMPTZ,
+    UNIQUE (batch_job_id, position),
+    UNIQUE (batch_job_id, custom_id)
 );
-CREATE INDEX IF NOT EXISTS batch_items_org_created_idx
-    ON batch_items (organization_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS batch_items_pending_idx
+    ON batch_items (batch_job_id, position) WHERE status IN ('queued', 'running');
+
+-- Fair claiming: when each organization was last given work (read and written only by
+-- refinery_claim_batch_items).
+CREATE TABLE IF NOT EXISTS batch_turns (
+    organization_id  UUID PRIMARY KEY REFERENCES organizations (id) ON DELETE CASCADE,
+    last_claimed_at  TIMESTAMPTZ NOT NULL
+);
+
+-- A processed batch item's history row names its batch and item; at most one row per item.
+ALTER TABLE optimizations
+    ADD COLUMN IF NOT EXISTS batch_id UUID REFERENCES batch_jobs (id) ON DELETE SET NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS optimizations_batch_item_idx
+    ON optimizations (batch_item_id) WHERE batch_item_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS optimizations_batch_idx
+    ON optimizations (batch_id) WHERE batch_id IS NOT NULL;
 
 -- Invitations to join an organization. Only the token's SHA-256 is stored; the address
 -- belongs to nobody until the invitation is accepted (a member is created then).
@@ -389,3 +437,275 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 $$;
 REVOKE ALL ON FUNCTION refinery_applied_updates() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION refinery_applied_updates() TO refinery_app;
+
+-- The worker's two lookups that cross organizations (a worker acts for no organization
+-- until it holds an item): claim a chunk of items, and find batches past their expiry.
+-- Claiming is fair: the organization given work longest ago (or never) goes first, and
+-- within it its oldest batch. Queued items of a live batch, and running items whose lease
+-- has lapsed (their worker died), are claimable; FOR UPDATE SKIP LOCKED lets any number of
+-- workers claim at once without waiting on each other or taking the same item.
+CREATE OR REPLACE FUNCTION refinery_claim_batch_items(
+    p_token UUID, p_limit INTEGER, p_lease_seconds INTEGER
+)
+RETURNS TABLE (id UUID, organization_id UUID, batch_job_id UUID, "position" INTEGER,
+               custom_id TEXT, input_text TEXT, provider TEXT, model TEXT, strategy TEXT,
+               compression_level TEXT, output_format TEXT, created_by UUID, api_key_id UUID)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    v_batch UUID;
+    v_org UUID;
+BEGIN
+    SELECT b.id, b.organization_id INTO v_batch, v_org
+    FROM batch_jobs AS b
+    LEFT JOIN batch_turns AS t ON t.organization_id = b.organization_id
+    WHERE b.remaining_items > 0
+      AND EXISTS (
+          SELECT 1 FROM batch_items AS i
+          WHERE i.batch_job_id = b.id
+            AND i.status IN ('queued', 'running')
+            AND ((i.status = 'queued' AND b.status = 'in_progress' AND b.expires_at > now())
+                 OR (i.status = 'running' AND i.lease_until < now()))
+      )
+    ORDER BY t.last_claimed_at NULLS FIRST, b.created_at, b.id
+    LIMIT 1;
+    IF v_batch IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO batch_turns AS t (organization_id, last_claimed_at)
+    VALUES (v_org, clock_timestamp())
+    ON CONFLICT (organization_id) DO UPDATE SET last_claimed_at = excluded.last_claimed_at;
+    RETURN QUERY
+    WITH picked AS (
+        SELECT i.id
+        FROM batch_items AS i
+        JOIN batch_jobs AS b ON b.id = i.batch_job_id
+        WHERE i.batch_job_id = v_batch
+          AND i.status IN ('queued', 'running')
+          AND ((i.status = 'queued' AND b.status = 'in_progress' AND b.expires_at > now())
+               OR (i.status = 'running' AND i.lease_until < now()))
+        ORDER BY i.position
+        LIMIT p_limit
+        FOR UPDATE OF i SKIP LOCKED
+    )
+    UPDATE batch_items AS i
+    SET status = 'running',
+        claim_token = p_token,
+        lease_until = now() + make_interval(secs => p_lease_seconds),
+        attempts = i.attempts + 1
+    FROM picked AS p, batch_jobs AS b
+    WHERE i.id = p.id
+      AND b.id = i.batch_job_id
+    RETURNING i.id, i.organization_id, i.batch_job_id, i.position, i.custom_id, i.input_text,
+              i.provider, i.model, i.strategy, i.compression_level, i.output_format,
+              b.created_by, b.api_key_id;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION refinery_expired_batches(p_limit INTEGER)
+RETURNS TABLE (id UUID, organization_id UUID)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT b.id, b.organization_id
+    FROM batch_jobs AS b
+    WHERE b.status = 'in_progress'
+      AND b.remaining_items > 0
+      AND b.expires_at <= now()
+    ORDER BY b.expires_at
+    LIMIT p_limit
+$$;
+
+REVOKE ALL ON FUNCTION refinery_claim_batch_items(UUID, INTEGER, INTEGER) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION refinery_claim_batch_items(UUID, INTEGER, INTEGER) TO refinery_app;
+REVOKE ALL ON FUNCTION refinery_expired_batches(INTEGER) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION refinery_expired_batches(INTEGER) TO refinery_app;
+
+-- Webhooks: an organization's endpoints, the events written in the same transaction as the
+-- change they report (the outbox), one delivery per event and endpoint, and every attempt.
+CREATE TABLE IF NOT EXISTS webhook_endpoints (
+    id                          UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id             UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    url                         TEXT NOT NULL,
+    event_types                 TEXT[] NOT NULL,
+    -- whsec_ secrets, encrypted with ENCRYPTION_KEY (they must be read back to sign).
+    secret_encrypted            TEXT NOT NULL,
+    previous_secret_encrypted   TEXT,
+    previous_secret_expires_at  TIMESTAMPTZ,
+    enabled                     BOOLEAN NOT NULL DEFAULT true,
+    disabled_reason             TEXT,
+    created_at                  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_at                  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS webhook_endpoints_org_idx
+    ON webhook_endpoints (organization_id, created_at DESC, id DESC);
+
+CREATE TABLE IF NOT EXISTS webhook_events (
+    id               UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id  UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    event_type       TEXT NOT NULL,
+    payload          JSONB NOT NULL,
+    created_at       TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id               UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id  UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    endpoint_id      UUID NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+    event_id         UUID NOT NULL REFERENCES webhook_events (id) ON DELETE CASCADE,
+    status           TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (status IN ('pending', 'succeeded', 'failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    claim_token      UUID,
+    lease_until      TIMESTAMPTZ,
+    last_status      INTEGER,
+    created_at       TIMESTAMPTZ NOT NULL DEFAULT now(),
+    finished_at      TIMESTAMPTZ,
+    UNIQUE (endpoint_id, event_id)
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due_idx
+    ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint_idx
+    ON webhook_deliveries (endpoint_id, created_at DESC, id DESC);
+
+CREATE TABLE IF NOT EXISTS webhook_attempts (
+    id               UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    organization_id  UUID NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    delivery_id      UUID NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+    attempt          INTEGER NOT NULL,
+    status_code      INTEGER,
+    error            TEXT,
+    duration_ms      INTEGER NOT NULL,
+    created_at       TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS webhook_attempts_delivery_idx
+    ON webhook_attempts (delivery_id, attempt);
+
+GRANT SELECT, INSERT, UPDATE, DELETE
+    ON webhook_endpoints, webhook_events, webhook_deliveries, webhook_attempts
+    TO refinery_app;
+
+DO $$
+DECLARE
+    tenant_table TEXT;
+BEGIN
+    FOREACH tenant_table IN ARRAY ARRAY['webhook_endpoints', 'webhook_events',
+                                         'webhook_deliveries', 'webhook_attempts']
+    LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', tenant_table);
+        EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %I', tenant_table);
+        EXECUTE format('CREATE POLICY tenant_isolation ON %I '
+                       'USING (organization_id = refinery_current_org()) '
+                       'WITH CHECK (organization_id = refinery_current_org())', tenant_table);
+    END LOOP;
+END
+$$;
+
+-- Record an event and queue it for every enabled endpoint of the organization that takes
+-- its type; called by the triggers below, so inside the transaction of the change.
+CREATE OR REPLACE FUNCTION refinery_webhook_event(p_org UUID, p_type TEXT, p_payload JSONB)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_event UUID;
+BEGIN
+    IF NOT EXISTS (
+        SELECT 1 FROM webhook_endpoints AS w
+        WHERE w.organization_id = p_org AND w.enabled AND p_type = ANY (w.event_types)
+    ) THEN
+        RETURN;
+    END IF;
+    INSERT INTO webhook_events (organization_id, event_type, payload)
+    VALUES (p_org, p_type, p_payload)
+    RETURNING id INTO v_event;
+    INSERT INTO webhook_deliveries (organization_id, endpoint_id, event_id)
+    SELECT p_org, w.id, v_event
+    FROM webhook_endpoints AS w
+    WHERE w.organization_id = p_org AND w.enabled AND p_type = ANY (w.event_types);
+END;
+$$;
+
+-- batch.completed, batch.failed, batch.cancelled, batch.expired: when a batch ends.
+CREATE OR REPLACE FUNCTION refinery_batch_ended() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM refinery_webhook_event(
+        NEW.organization_id,
+        'batch.' || NEW.status,
+        jsonb_build_object(
+            'id', NEW.id, 'status', NEW.status, 'total', NEW.total_items,
+            'completed', NEW.completed_items, 'failed', NEW.failed_items,
+            'cancelled', NEW.cancelled_items, 'expired', NEW.expired_items));
+    RETURN NULL;
+END;
+$$;
+DROP TRIGGER IF EXISTS batch_ended ON batch_jobs;
+CREATE TRIGGER batch_ended AFTER UPDATE OF status ON batch_jobs
+    FOR EACH ROW
+    WHEN (OLD.status IS DISTINCT FROM NEW.status
+          AND NEW.status IN ('completed', 'failed', 'cancelled', 'expired'))
+    EXECUTE FUNCTION refinery_batch_ended();
+
+-- quota.threshold: when this month's count reaches 80% or 100% of the allowance.
+CREATE OR REPLACE FUNCTION refinery_quota_crossed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_before INTEGER := CASE WHEN OLD.period_start < NEW.period_start THEN 0
+                             ELSE OLD.used_requests END;
+    v_percent INTEGER;
+BEGIN
+    FOREACH v_percent IN ARRAY ARRAY[80, 100]
+    LOOP
+        IF NEW.monthly_limit > 0
+           AND v_before * 100 < NEW.monthly_limit * v_percent
+           AND NEW.used_requests * 100 >= NEW.monthly_limit * v_percent THEN
+            PERFORM refinery_webhook_event(
+                NEW.organization_id,
+                'quota.threshold',
+                jsonb_build_object(
+                    'threshold', v_percent, 'used', NEW.used_requests,
+                    'limit', NEW.monthly_limit, 'periodStart', NEW.period_start));
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+DROP TRIGGER IF EXISTS quota_crossed ON subscriptions;
+CREATE TRIGGER quota_crossed AFTER UPDATE OF used_requests ON subscriptions
+    FOR EACH ROW
+    WHEN (NEW.used_requests > OLD.used_requests OR NEW.period_start > OLD.period_start)
+    EXECUTE FUNCTION refinery_quota_crossed();
+
+-- The workers' claim on due deliveries, across organizations (as for batch items).
+CREATE OR REPLACE FUNCTION refinery_claim_webhook_deliveries(
+    p_token UUID, p_limit INTEGER, p_lease_seconds INTEGER
+)
+RETURNS TABLE (id UUID, organization_id UUID, endpoint_id UUID, url TEXT,
+               secret_encrypted TEXT, previous_secret_encrypted TEXT,
+               previous_secret_expires_at TIMESTAMPTZ, attempts INTEGER, event_id UUID,
+               event_type TEXT, payload JSONB, event_created_at TIMESTAMPTZ)
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH due AS (
+        SELECT d.id
+        FROM webhook_deliveries AS d
+        JOIN webhook_endpoints AS w ON w.id = d.endpoint_id
+        WHERE d.status = 'pending'
+          AND d.next_attempt_at <= now()
+          AND (d.lease_until IS NULL OR d.lease_until < now())
+          AND w.enabled
+        ORDER BY d.next_attempt_at
+        LIMIT p_limit
+        FOR UPDATE OF d SKIP LOCKED
+    )
+    UPDATE webhook_deliveries AS d
+    SET claim_token = p_token,
+        lease_until = now() + make_interval(secs => p_lease_seconds),
+        attempts = d.attempts + 1
+    FROM due, webhook_endpoints AS w, webhook_events AS e
+    WHERE d.id = due.id AND w.id = d.endpoint_id AND e.id = d.event_id
+    RETURNING d.id, d.organization_id, d.endpoint_id, w.url, w.secret_encrypted,
+              w.previous_secret_encrypted, w.previous_secret_expires_at, d.attempts,
+              e.id, e.event_type, e.payload, e.created_at
+$$;
+REVOKE ALL ON FUNCTION refinery_claim_webhook_deliveries(UUID, INTEGER, INTEGER) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION refinery_claim_webhook_deliveries(UUID, INTEGER, INTEGER)
+    TO refinery_app;

@@ -27,6 +27,49 @@ PROVIDER_CHOICES = ("local", *PROVIDERS)
 STATUSES = ("pending", "completed", "failed")
 
 
+DEFAULTS = {
+    "provider": "local",
+    "strategy": "UNIVERSAL",
+    "compressionLevel": "medium",
+    "outputFormat": "default",
+    "model": None,
+}
+
+
+def read_options(fields: Fields, defaults: dict) -> dict:
+    """provider, strategy, compressionLevel, outputFormat and model, else the defaults."""
+    options = {
+        "provider": fields.choice("provider", PROVIDER_CHOICES, default=defaults["provider"]),
+        "strategy": fields.choice("strategy", local.STRATEGIES, default=defaults["strategy"]),
+        "compressionLevel": fields.choice(
+            "compressionLevel", local.LEVELS, default=defaults["compressionLevel"]
+        ),
+        "outputFormat": fields.choice(
+            "outputFormat", local.OUTPUT_FORMATS, default=defaults["outputFormat"]
+        ),
+    }
+    model = fields.model()
+    return {**options, "model": model if model is not None else defaults["model"]}
+
+
+def read_optimize_request(
+    fields: Fields, limit: int, defaults: dict = DEFAULTS
+) -> pipeline.OptimizeRequest | None:
+    """One optimize request out of fields (errors recorded on fields; None if any)."""
+    text = fields.string("text", max_len=limit, strip=False, visible=True)
+    options = read_options(fields, defaults)
+    if fields.errors:
+        return None
+    return pipeline.OptimizeRequest(
+        text,
+        options["provider"],
+        options["strategy"],
+        options["compressionLevel"],
+        options["outputFormat"],
+        options["model"],
+    )
+
+
 def _read_request() -> pipeline.OptimizeRequest:
     """Validate the body; 413 for text over MAX_TEXT_CHARS, 400 for everything else."""
     data = json_body()
@@ -39,14 +82,9 @@ def _read_request() -> pipeline.OptimizeRequest:
             code="text_too_long",
             status=413,
         )
-    text = fields.string("text", max_len=limit, strip=False, visible=True)
-    provider = fields.choice("provider", PROVIDER_CHOICES, default="local")
-    strategy = fields.choice("strategy", local.STRATEGIES, default="UNIVERSAL")
-    level = fields.choice("compressionLevel", local.LEVELS, default="medium")
-    output_format = fields.choice("outputFormat", local.OUTPUT_FORMATS, default="default")
-    model = fields.model()
+    optimize_request = read_optimize_request(fields, limit)
     fields.check()
-    return pipeline.OptimizeRequest(text, provider, strategy, level, output_format, model)
+    return optimize_request
 
 
 class QuotaExceeded(TooManyRequests):

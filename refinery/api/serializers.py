@@ -161,3 +161,43 @@ def member_json(user: dict) -> dict:
         "createdAt": timestamp(user["created_at"]),
         "lastLoginAt": timestamp(user["last_login_at"]),
     }
+
+
+def batch_json(row: dict) -> dict:
+    """A batch: status, counts per item state, timestamps."""
+    running = row["running_items"]
+    return {
+        "id": str(row["id"]),
+        "object": "batch",
+        "status": row["status"],
+        "counts": {
+            "total": row["total_items"],
+            "queued": row["remaining_items"] - running,
+            "running": running,
+            "completed": row["completed_items"],
+            "failed": row["failed_items"],
+            "cancelled": row["cancelled_items"],
+            "expired": row["expired_items"],
+        },
+        "createdBy": row["created_by"] and str(row["created_by"]),
+        "apiKeyId": row["api_key_id"] and str(row["api_key_id"]),
+        "createdAt": timestamp(row["created_at"]),
+        "expiresAt": timestamp(row["expires_at"]),
+        "cancelledAt": timestamp(row["cancelled_at"]),
+        "finishedAt": timestamp(row["finished_at"]),
+    }
+
+
+def batch_result_json(row: dict) -> dict:
+    """One results line: the item, and its optimize answer or its error."""
+    line = {"customId": row["custom_id"], "position": row["position"], "status": row["item_status"]}
+    if row["item_status"] == "completed" and row["id"] is not None:
+        record = optimization_json(Optimization.from_row(row))
+        line["result"] = {key: record[key] for key in _RESULT_KEYS} | {
+            "createdAt": record["createdAt"]
+        }
+    elif row["item_status"] in ("failed", "cancelled", "expired"):
+        code = row["item_error_code"] or f"item_{row['item_status']}"
+        message = row["error_message"] or f"The item was {row['item_status']} before it ran."
+        line["error"] = {"code": code, "message": message}
+    return line

@@ -273,7 +273,7 @@ FROM target AS t
 """
 
 
-def _params(record: dict) -> dict:
+def record_params(record: dict) -> dict:
     """Insert parameters: JSON columns wrapped, every field present."""
     params = {name: record.get(name) for name in _RECORD_TYPES}
     params["removed_segments"] = Json(record.get("removed_segments") or [])
@@ -288,13 +288,13 @@ def reserve_and_record(conn: connection, record: dict) -> dict:
     is spent, allowed is false and nothing is stored.
     """
     with conn.cursor() as cur:
-        cur.execute_prepared(_RESERVE_AND_RECORD, _params(record))
+        cur.execute_prepared(_RESERVE_AND_RECORD, record_params(record))
         return cur.fetchone()
 
 
 def record(conn: connection, record: dict) -> dict:
     """Store a record without charging (demo data); return {id, created_at}."""
-    return fetch_one(conn, RECORD, _params(record))
+    return fetch_one(conn, RECORD, record_params(record))
 
 
 def complete(conn: connection, optimization_id: str, record: dict) -> dict | None:
@@ -303,7 +303,7 @@ def complete(conn: connection, optimization_id: str, record: dict) -> dict | Non
     recharged is the counter after charging again a record the sweep had settled, else
     None. None when the record is gone (erased after it was settled).
     """
-    params = {**_params(record), "id": optimization_id, "interrupted": INTERRUPTED}
+    params = {**record_params(record), "id": optimization_id, "interrupted": INTERRUPTED}
     return fetch_one(conn, COMPLETE, params)
 
 
