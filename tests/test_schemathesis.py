@@ -24,6 +24,8 @@ from refinery import create_app
 from refinery.api.openapi import load_document
 from tests.conftest import PASSWORD, Auth, make_config, provider_settings
 
+METRICS_TOKEN = "schemathesis-metrics-token-0123456789"
+
 
 class AppUnderTest:
     """The WSGI app schemathesis calls: this test's app (its own probes included)."""
@@ -52,7 +54,9 @@ SCHEMES = {"member": "memberToken", "api_key": "apiKey", "api_key_bearer": "apiK
 @pytest.fixture
 def api(clean_db: str, fake) -> Flask:
     """The real app on the test database, its providers pointed at the fake one."""
-    app = create_app(make_config(clean_db, **provider_settings(fake.url), **SERVICE_KEYS))
+    # METRICS_TOKEN set: /metrics then answers as documented (401 without the token).
+    settings = {**provider_settings(fake.url), **SERVICE_KEYS, "METRICS_TOKEN": METRICS_TOKEN}
+    app = create_app(make_config(clean_db, **settings))
     APP.target = app
     yield app
     APP.target = None

@@ -28,7 +28,8 @@ BODY_ENDPOINTS = [
     ("POST", "/api/auth/password"),
     ("POST", "/api/optimize"),
     ("PUT", "/api/providers/openai"),
-    ("POST", "/api/users"),
+    ("POST", "/api/invitations"),
+    ("POST", "/api/invitations/accept"),
     ("PATCH", "/api/organization"),
     ("POST", "/api/keys"),
 ]
