@@ -84,13 +84,15 @@ def _caller(api: Flask, kind: str) -> Caller:
     member = auth.header(auth.register("schema-org")["accessToken"])
     created = auth.client.post("/api/keys", json={"name": "fuzz"}, headers=member)
     key = created.get_json()["key"]
-    for _ in range(2):  # two records and several audit events: a second page exists
+    for _ in range(2):  # two records, batches and audit events: a second page exists
         auth.client.post("/api/optimize", json={"text": "Please do it."}, headers=member)
+        items = [{"customId": "a", "text": "Please do it."}]
+        auth.client.post("/api/batches", json={"items": items}, headers=member)
     cursors = {
         path: auth.client.get(path, query_string={"limit": 1}, headers=member).get_json()[
             "nextCursor"
         ]
-        for path in ("/api/optimize/history", "/api/audit")
+        for path in ("/api/optimize/history", "/api/audit", "/api/batches")
     }
     headers = {
         "member": member,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
@@ -19,6 +20,8 @@ from refinery.queries import batches
 bp = Blueprint("batches", __name__, url_prefix="/api/batches")
 
 MAX_ITEMS = 10_000
+# What a customId may hold: the OpenAPI document spells out the same pattern.
+CUSTOM_ID = re.compile(r"^[!-~](?:[ -~]{0,62}[!-~])?$")
 CUSTOM_ID_MAX = 64
 BATCH_TTL_SECONDS = 24 * 3600
 STATUSES = (
@@ -77,7 +80,10 @@ def _read_items() -> list[dict]:
         fields = Fields(entry if isinstance(entry, dict) else {})
         if not isinstance(entry, dict):
             fields.fail("item", "must be a JSON object")
-        custom_id = fields.string("customId", max_len=CUSTOM_ID_MAX)
+        custom_id = fields.string("customId", max_len=CUSTOM_ID_MAX, strip=False)
+        if custom_id is not None and not CUSTOM_ID.match(custom_id):
+            fields.fail("customId", "must be printable ASCII with no space at either end")
+            custom_id = None
         if custom_id is not None:
             if custom_id in seen:
                 fields.fail("customId", "is used by an earlier item")
