@@ -25,8 +25,9 @@ _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 # A model id of an LLM provider: the one definition for optimize and PUT /api/providers.
 MODEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$")
 # Characters that show nothing on their own: controls, format characters (zero-width,
-# bidi marks, BOM, tags), unassigned, separators and combining marks with no base.
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+# bidi marks, BOM, tags), separators and combining marks with no base. An unassigned code
+# point is not among them: it is drawn (as a box) and may be assigned by a newer Unicode.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
 # Letters and symbols that are drawn blank: Hangul fillers and the blank braille pattern.
 _BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
