@@ -112,8 +112,11 @@ def _fill_in_secrets(case, caller: Caller) -> None:
         return
     if case.operation.path == "/api/auth/password" and isinstance(case.body, dict):
         case.body["currentPassword"] = PASSWORD
-    if case.query and "cursor" in case.query and case.operation.path in caller.cursors:
-        case.query["cursor"] = caller.cursors[case.operation.path]
+    if case.query and "cursor" in case.query and caller.cursors:
+        # Every list's cursor has the same form: a route with no page of its own here (a
+        # webhook's deliveries) gets the history's, which it reads as a position.
+        fallback = caller.cursors["/api/optimize/history"]
+        case.query["cursor"] = caller.cursors.get(case.operation.path, fallback)
 
 
 def _restore_password(case, response, caller: Caller) -> None:

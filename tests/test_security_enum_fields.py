@@ -18,6 +18,7 @@ BAD_VALUES = [None, "", " ", 0, False, [], {}, "no-such-value"]
 BASE_BODIES = {
     ("post", "/api/optimize"): {"text": PROMPT},
     ("post", "/api/invitations"): {"email": "new@acme.example.com"},
+    ("post", "/api/batches"): {"items": [{"customId": "a", "text": PROMPT}]},
     ("patch", "/api/users/{id}"): {"fullName": "Renamed"},
 }
 

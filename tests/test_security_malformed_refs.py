@@ -116,6 +116,8 @@ def admin(client, auth):
     for name in ("one", "two"):
         assert client.post("/api/optimize", json={"text": text}, headers=header).status_code == 200
         assert client.post("/api/keys", json={"name": name}, headers=header).status_code == 201
+        items = [{"customId": name, "text": text}]
+        assert client.post("/api/batches", json={"items": items}, headers=header).status_code == 202
     return header
 
 
@@ -130,7 +132,8 @@ def test_a_malformed_cursor_is_400_on_every_paged_route(client, admin, route, cu
     assert [d["field"] for d in body["details"]] == ["cursor"]
 
 
-@pytest.mark.parametrize("route", PAGED_ROUTES)
+# A webhook's deliveries need an endpoint and its attempts: tests/test_webhooks.py pages them.
+@pytest.mark.parametrize("route", [route for route in PAGED_ROUTES if "{" not in route])
 def test_a_returned_cursor_still_works(client, admin, route):
     method, path = route.split(" ", 1)
     first = client.open(path, method=method, query_string={"limit": 1}, headers=admin)

@@ -270,3 +270,19 @@ def test_rotate_keys_reencrypts_the_signing_secrets(hook_app, hook_client, admin
     _deliver_until(only_new, lambda: len(receiver.received) == 1)
     message = receiver.received[0]
     assert Webhook(endpoint["secret"]).verify(message["body"], message["headers"])
+
+
+def test_deliveries_page_with_a_returned_cursor(hook_client, admin, receiver):
+    """Deliveries come a page at a time, newest first; nextCursor gives the next page."""
+    endpoint = _endpoint(hook_client, admin, receiver.url)
+    path = f"/api/webhooks/{endpoint['id']}/deliveries"
+    for _ in range(2):
+        ping = hook_client.post(f"/api/webhooks/{endpoint['id']}/test", headers=admin["header"])
+        assert ping.status_code == 202
+    first = hook_client.get(path, query_string={"limit": 1}, headers=admin["header"]).get_json()
+    assert len(first["data"]) == 1 and first["nextCursor"]
+    second = hook_client.get(
+        path, query_string={"limit": 1, "cursor": first["nextCursor"]}, headers=admin["header"]
+    ).get_json()
+    assert len(second["data"]) == 1
+    assert second["data"][0]["id"] != first["data"][0]["id"]

@@ -187,12 +187,11 @@ def ping(raw_id: str):
 @login_required(role="admin")
 def deliveries(raw_id: str):
     """The endpoint's deliveries, newest first, each with its attempts."""
+    fields = Fields(request.args.to_dict())
+    page = read_page(fields)
+    fields.check()
     with db.reading(_organization()) as conn:
-        # An endpoint that is not this organization's is 404 whatever the query says.
         endpoint = _endpoint_or_404(conn, raw_id)
-        fields = Fields(request.args.to_dict())
-        page = read_page(fields)
-        fields.check()
         rows = queries.deliveries_page(conn, _organization(), endpoint["id"], page)
     return jsonify(page_json(rows, page, delivery_json))
 
