@@ -267,14 +267,20 @@ def _checked_credentials(config: Config, principal: dict, provider: str) -> _End
 
 
 def refine_remotely(
-    config: Config, principal: dict, request: OptimizeRequest, endpoint: _Endpoint
+    config: Config,
+    principal: dict,
+    request: OptimizeRequest,
+    endpoint: _Endpoint,
+    asked: dict | None = None,
 ) -> tuple[Optimization, ProviderError | None]:
     """Call the provider (its retries and timeouts) holding no connection; not stored.
 
-    Returns the completed record, or the failed record and the provider's error.
+    Returns the completed record, or the failed record and the provider's error. `asked`:
+    the request's fields when the caller has them already (its text counted once).
     """
     credentials = endpoint.credentials
-    asked = _request_fields(principal, request, count_tokens(request.text))
+    if asked is None:
+        asked = _request_fields(principal, request, count_tokens(request.text))
     model = request.model or credentials.model
     started = time.perf_counter()
     try:
@@ -368,7 +374,7 @@ def _run_remote(
         raise QuotaExceeded(outcome)
     pending_id = outcome["id"]
 
-    optimization, error = refine_remotely(config, principal, request, endpoint)
+    optimization, error = refine_remotely(config, principal, request, endpoint, asked)
     if error is not None:
         with db.single_statement(organization_id) as conn:
             optimizations.fail(
