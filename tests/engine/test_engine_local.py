@@ -593,6 +593,12 @@ def test_the_rule_tables_in_strategies_md_are_up_to_date():
             "low",
             "Here is a bash script I use",
         ),
+        # Blind read, seed 2718: without "there are" the condition reads as another clause.
+        (
+            "If there are a lot of changes include more bullets.",
+            "high",
+            "If there are a lot of changes include more bullets",
+        ),
         # "The only format" is not "only format": the scope of "only" would move.
         ("The only output format should be Markdown.", "high", "The only output format"),
         # Clauses chained by "and" keep their commas: who guesses stays clear.
